@@ -1,0 +1,167 @@
+"""Block Kit for a mention card: who posted, what they said, where it came from, its case."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bot.blocks.text import escape_and_truncate, escape_mrkdwn, truncate
+from bot.domain.case import STATUS_LABELS, Case, CaseStatus
+from bot.domain.mention import Author, Mention
+
+Block = dict[str, Any]
+
+# Block Kit limits (see contracts/slack/docs/KEY-FACTS.md).
+SECTION_TEXT_LIMIT = 3000
+BUTTON_TEXT_LIMIT = 75
+ACTIONS_PER_BLOCK_LIMIT = 25
+
+# Our own budgets, well inside those limits.
+NAME_LIMIT = 200
+RULES_LIMIT = 500
+NOTE_LIMIT = 1000
+FALLBACK_EXCERPT_LIMIT = 150
+
+CARD_EVENT_TYPE = "earshot_card"
+VERIFIED_MARK = ":white_check_mark:"
+NO_TEXT = "_(no text)_"
+
+# Stable block ids: handlers and card updates find the parts of a card by these names.
+BLOCK_AUTHOR = "card_author"
+BLOCK_TEXT = "card_text"
+BLOCK_META = "card_meta"
+BLOCK_STATUS = "card_status"
+BLOCK_ACTIONS = "card_actions"
+
+_COUNT_UNITS = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"))
+_LINKABLE_NOTE = re.compile(r"https?://[^\s<>|]+")
+
+
+@dataclass(frozen=True, slots=True)
+class CardAction:
+    """One button on a card. Its value is always the mention's post id."""
+
+    label: str
+    action_id: str
+    style: Literal["primary", "danger"] | None = None
+
+
+def build_card(
+    mention: Mention, case: Case | None, *, actions: Sequence[CardAction] = ()
+) -> list[Block]:
+    """The blocks of the card for `mention`; `case` None means the card is not posted yet."""
+    blocks = [
+        _author_block(mention.author),
+        _text_block(mention.text),
+        _meta_block(mention),
+        _status_block(case),
+    ]
+    if actions:
+        blocks.append(_actions_block(mention.post_id, actions))
+    return blocks
+
+
+def card_fallback_text(mention: Mention) -> str:
+    """The notification `text` sent with the card: one short, escaped line."""
+    lead = f"New mention from @{escape_mrkdwn(mention.author.username)}"
+    excerpt = " ".join(mention.text.split())  # newlines make a poor notification
+    if not excerpt:
+        return lead
+    return f"{lead}: {escape_and_truncate(excerpt, FALLBACK_EXCERPT_LIMIT)}"
+
+
+def card_metadata(mention: Mention) -> dict[str, Any]:
+    """Message metadata that ties a posted card to its post, to reconcile in-doubt posts."""
+    return {"event_type": CARD_EVENT_TYPE, "event_payload": {"post_id": mention.post_id}}
+
+
+def format_follower_count(count: int) -> str:
+    """1,234 / 12.3K / 1.2M / 3.4B. Rounds down, so a count is never overstated."""
+    count = max(count, 0)
+    if count < 10_000:
+        return f"{count:,}"
+    size, suffix = next(unit for unit in _COUNT_UNITS if count >= unit[0])
+    whole, tenth = divmod(count * 10 // size, 10)
+    return (f"{whole:,}" if tenth == 0 else f"{whole:,}.{tenth}") + suffix
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack must not turn a stranger's bare "@here", "#general" or URL into anything;
+    # our own <url|label>, <@U…> and <!date…> strings are still honoured.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _author_block(author: Author) -> Block:
+    name = escape_and_truncate(author.name.strip() or author.username, NAME_LIMIT)
+    handle = f"<{escape_mrkdwn(author.profile_url)}|@{escape_mrkdwn(author.username)}>"
+    mark = f" {VERIFIED_MARK}" if author.verified else ""
+    noun = "follower" if author.followers == 1 else "followers"
+    followers = f"{format_follower_count(author.followers)} {noun}"
+    text = f"*{name}*{mark} {handle} · {followers}"
+    return {"type": "section", "block_id": BLOCK_AUTHOR, "text": _mrkdwn(text)}
+
+
+def _text_block(text: str) -> Block:
+    body = escape_and_truncate(text, SECTION_TEXT_LIMIT) if text.strip() else NO_TEXT
+    return {"type": "section", "block_id": BLOCK_TEXT, "text": _mrkdwn(body)}
+
+
+def _meta_block(mention: Mention) -> Block:
+    parts = [f"<{escape_mrkdwn(mention.url)}|Open on X>", _slack_date(mention.created_at)]
+    if mention.rules:
+        noun = "Rule" if len(mention.rules) == 1 else "Rules"
+        parts.append(f"{noun}: {escape_and_truncate(', '.join(mention.rules), RULES_LIMIT)}")
+    return {"type": "context", "block_id": BLOCK_META, "elements": [_mrkdwn(" · ".join(parts))]}
+
+
+def _slack_date(moment: datetime) -> str:
+    """Slack shows this in each reader's own time zone; the fallback is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _status_block(case: Case | None) -> Block:
+    status = case.status if case is not None else CaseStatus.NEW
+    text = f"*Status:* {STATUS_LABELS[status]}"
+    if case is not None and case.status_by:
+        text += f" by <@{escape_mrkdwn(case.status_by)}>"
+    if case is not None and case.status_note:
+        text += f" — {_note(case.status_note)}"
+    return {"type": "context", "block_id": BLOCK_STATUS, "elements": [_mrkdwn(text)]}
+
+
+def _note(note: str) -> str:
+    """A note that is just a link (e.g. the sent reply) stays clickable under verbatim."""
+    if _LINKABLE_NOTE.fullmatch(note) and len(note) <= NOTE_LIMIT:
+        return f"<{escape_mrkdwn(note)}>"
+    return escape_and_truncate(note, NOTE_LIMIT)
+
+
+def _actions_block(post_id: str, actions: Sequence[CardAction]) -> Block:
+    if len(actions) > ACTIONS_PER_BLOCK_LIMIT:
+        raise ValueError(f"a card takes at most {ACTIONS_PER_BLOCK_LIMIT} actions")
+    action_ids = [action.action_id for action in actions]
+    if len(set(action_ids)) != len(action_ids):
+        raise ValueError(f"action_ids must be unique in a card: {action_ids}")
+    return {
+        "type": "actions",
+        "block_id": BLOCK_ACTIONS,
+        "elements": [_button(action, post_id) for action in actions],
+    }
+
+
+def _button(action: CardAction, post_id: str) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": truncate(action.label, BUTTON_TEXT_LIMIT)},
+        "action_id": action.action_id,
+        "value": post_id,
+    }
+    if action.style is not None:
+        button["style"] = action.style
+    return button

@@ -1,0 +1,65 @@
+"""`earshot check`: settings are valid (already), and Redis, Slack and X answer with them."""
+
+from __future__ import annotations
+
+import sys
+
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.services import build_services
+from bot.sources.x import XError
+from bot.store.connection import redis_answers
+
+
+def find_problems(settings: Settings) -> list[str]:
+    services = build_services(settings)
+    problems: list[str] = []
+    if not redis_answers(services.redis):
+        problems.append(
+            f"REDIS_URL: Redis does not answer at {_public(settings.redis_url)}: "
+            "start Redis or fix the URL"
+        )
+    try:
+        services.slack.auth_test()
+    except SlackApiError as error:
+        problems.append(
+            f"SLACK_BOT_TOKEN: Slack refused it ({error.response.get('error')}): "
+            "reinstall the app and copy the new token"
+        )
+    except OSError as error:
+        problems.append(
+            f"SLACK_API_BASE_URL: Slack is unreachable ({type(error).__name__}): "
+            "check the network or the URL"
+        )
+    try:
+        services.x.me()
+    except XError as error:
+        if error.kind in ("unauthorized", "forbidden"):
+            problems.append(
+                f"X_ACCESS_TOKEN: X refused the credentials ({error.status}): "
+                "regenerate the keys and tokens in the X developer portal"
+            )
+        else:
+            problems.append(
+                f"X_API_BASE_URL: X did not answer properly ({error.kind}): "
+                "check the network or the URL"
+            )
+    return problems
+
+
+def run_check(settings: Settings) -> int:
+    problems = find_problems(settings)
+    for line in problems:
+        print(f"earshot: {line}", file=sys.stderr)
+    if not problems:
+        print("earshot: configuration OK (Redis, Slack and X answer)")
+    return 1 if problems else 0
+
+
+def _public(url: str) -> str:
+    """The Redis URL without a password."""
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

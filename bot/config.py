@@ -1,0 +1,162 @@
+"""Settings: the only place the environment is read; every problem is one line naming the fix."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+XAccessTier = Literal["self-serve", "enterprise"]
+
+
+class SettingsError(Exception):
+    """Raised with one human line per problem; never carries a secret value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+    slack_mentions_channel: str | None = None
+    slack_escalation_channel: str | None = None
+    x_api_base_url: str = "https://api.twitter.com"
+    x_bearer_token: SecretStr | None = None
+    x_api_key: SecretStr | None = None
+    x_api_secret: SecretStr | None = None
+    x_access_token: SecretStr | None = None
+    x_access_token_secret: SecretStr | None = None
+    x_access_tier: XAccessTier = "self-serve"
+    x_poll_interval_seconds: float = Field(default=60.0, gt=0)
+    redis_url: str = "redis://localhost:6379/0"
+    port: int = Field(default=3000, ge=0, le=65535)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # Advanced knobs, documented in the README; the defaults are what production wants.
+    slack_channel_interval_ms: int = Field(default=1000, ge=0)
+    delivery_retry_seconds: float = Field(default=10.0, gt=0)
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so the log redactor can scrub them wherever they appear."""
+        secrets = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.x_bearer_token,
+            self.x_api_key,
+            self.x_api_secret,
+            self.x_access_token,
+            self.x_access_token_secret,
+        ]
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+
+    def problems(self) -> list[str]:
+        """What is missing or malformed, one line each: the variable, what is wrong, the fix."""
+        found: list[str] = []
+        found += _token_problem(
+            "SLACK_BOT_TOKEN",
+            self.slack_bot_token,
+            "xoxb-",
+            "the Bot User OAuth Token from the app's OAuth & Permissions page",
+        )
+        if self.slack_app_token is not None:
+            found += _token_problem(
+                "SLACK_APP_TOKEN",
+                self.slack_app_token,
+                "xapp-",
+                "an app-level token with connections:write, or unset it",
+            )
+        elif not _present(self.slack_signing_secret):
+            found.append(
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the "
+                "app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        found += _channel_problem(
+            "SLACK_MENTIONS_CHANNEL", self.slack_mentions_channel, required=True
+        )
+        found += _channel_problem(
+            "SLACK_ESCALATION_CHANNEL", self.slack_escalation_channel, required=False
+        )
+        for name, value in (
+            ("X_BEARER_TOKEN", self.x_bearer_token),
+            ("X_API_KEY", self.x_api_key),
+            ("X_API_SECRET", self.x_api_secret),
+            ("X_ACCESS_TOKEN", self.x_access_token),
+            ("X_ACCESS_TOKEN_SECRET", self.x_access_token_secret),
+        ):
+            if not _present(value):
+                found.append(
+                    f"{name} is not set: copy it from the X developer portal "
+                    "(your app > Keys and tokens)"
+                )
+        for name, url in (
+            ("SLACK_API_BASE_URL", self.slack_api_base_url),
+            ("X_API_BASE_URL", self.x_api_base_url),
+        ):
+            if not url.startswith(("http://", "https://")):
+                found.append(f"{name} must be an http(s) URL, e.g. https://slack.com/api/")
+        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            found.append("REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)")
+        return found
+
+
+def _present(value: SecretStr | None) -> bool:
+    return value is not None and bool(value.get_secret_value().strip())
+
+
+def _token_problem(name: str, value: SecretStr | None, prefix: str, where: str) -> list[str]:
+    if not _present(value):
+        return [f"{name} is not set: use {where}"]
+    assert value is not None
+    if not value.get_secret_value().startswith(prefix):
+        return [f"{name} does not start with {prefix}: use {where}"]
+    return []
+
+
+def _channel_problem(name: str, value: str | None, *, required: bool) -> list[str]:
+    if not value:
+        return (
+            [
+                f"{name} is not set: use a channel ID like C0123ABCD "
+                "(channel details > About, at the bottom)"
+            ]
+            if required
+            else []
+        )
+    if not CHANNEL_ID.match(value):
+        return [f"{name}={value!r} is not a channel ID: use the ID (like C0123ABCD), not the #name"]
+    return []
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (and .env); raise SettingsError with one line per problem."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError([_describe(item) for item in error.errors()]) from None
+    problems = settings.problems()
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def _describe(item: object) -> str:
+    detail = item if isinstance(item, dict) else {}
+    location = detail.get("loc") or ("?",)
+    name = str(location[0]).upper()
+    return f"{name} is invalid: {detail.get('msg', 'bad value')}"

@@ -1,0 +1,163 @@
+"""`earshot demo`: sandbox X and Slack, serve and worker in one process, sample mentions, cards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+import redis
+
+from bot.blocks.terminal import render_card_text
+from bot.config import Settings
+from bot.logging import configure_logging
+from bot.pipeline.worker import Worker
+from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.x_api import XFake
+from bot.serve import create_server
+from bot.services import build_services
+from bot.store.connection import connect, redis_answers
+
+DEMO_DB = 13
+CHANNEL = "C0MENTIONS"
+SAMPLES: list[tuple[str, str, str, int, str]] = [
+    (
+        "3001",
+        "maria_rossi",
+        "Maria Rossi",
+        1_240,
+        "Ciao @earshot_co! Il mio ordine è arrivato in anticipo, grazie mille 🎉🇮🇹",
+    ),
+    (
+        "3002",
+        "kenji_t",
+        "田中健二",
+        58_300,
+        "@earshot_co アプリが起動しません😢 昨日のアップデートからです。助けてください",
+    ),
+    (
+        "3003",
+        "noa_levi",
+        "נועה לוי",
+        310,
+        "@earshot_co שלום, מתי המשלוח שלי יגיע? הזמנתי לפני שבוע 📦",
+    ),
+    (
+        "3004",
+        "ivan_petrov",
+        "Иван Петров",
+        12,
+        "@earshot_co Почему списали деньги дважды? <!channel> 😡",
+    ),
+    (
+        "3005",
+        "sam_dev",
+        "Sam",
+        2_100_000,
+        "Loving the new dashboard from @earshot_co 🚀\nBest release this year. ✅",
+    ),
+]
+
+
+def open_demo_redis() -> tuple[redis.Redis, str]:
+    """REDIS_URL's server when it answers (demo DB 13, flushed), else an embedded Redis."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    client = connect(f"{base}/{DEMO_DB}")
+    if redis_answers(client):
+        client.flushdb()
+        return client, f"Redis at {base} (database {DEMO_DB}, flushed for the demo)"
+    import fakeredis
+
+    embedded = fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True)
+    return embedded, f"no Redis answers at {base}: using an embedded in-memory Redis"
+
+
+def demo_settings(x: XFake, slack: SlackFake) -> Settings:
+    return Settings(
+        slack_bot_token="xoxb-sandbox",  # type: ignore[arg-type]
+        slack_signing_secret="sandbox-signing-secret",  # type: ignore[arg-type]
+        slack_app_token=None,
+        slack_api_base_url=f"{slack.base_url}/api/",
+        slack_mentions_channel=CHANNEL,
+        x_api_base_url=x.base_url,
+        x_bearer_token="sandbox-bearer",  # type: ignore[arg-type]
+        x_api_key="sandbox-key",  # type: ignore[arg-type]
+        x_api_secret="sandbox-secret",  # type: ignore[arg-type]
+        x_access_token="1000-sandbox-access",  # type: ignore[arg-type]
+        x_access_token_secret="sandbox-access-secret",  # type: ignore[arg-type]
+        x_poll_interval_seconds=1.0,
+        port=0,
+    )
+
+
+def run_demo(seconds: float = 0) -> int:
+    configure_logging("console", level=30)  # warnings only: the cards are the show
+    x, slack = XFake().start(), SlackFake().start()
+    client, redis_note = open_demo_redis()
+    services = build_services(demo_settings(x, slack), client)
+    server: Any = create_server(services, host="127.0.0.1", port=0)
+    worker = Worker(services)
+    threads = [
+        threading.Thread(target=server.run, name="serve", daemon=True),
+        threading.Thread(target=worker.run, name="worker", daemon=True),
+    ]
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    say(f"Earshot demo — sandbox X at {x.base_url}, sandbox Slack at {slack.base_url}")
+    say(f"Store: {redis_note}")
+    say(f"serve: http://127.0.0.1:{server.effective_port}/healthz  (Ctrl-C stops everything)\n")
+    for thread in threads:
+        thread.start()
+    try:
+        _show(x, slack, services, stop, seconds)
+    finally:
+        worker.stop.set()
+        server.close()
+        for thread in threads:
+            thread.join(timeout=5)
+        x.stop()
+        slack.stop()
+        say("\nDemo stopped.")
+    return 0
+
+
+def _show(x: XFake, slack: SlackFake, services: Any, stop: threading.Event, seconds: float) -> None:
+    deadline = time.monotonic() + seconds if seconds else None
+    _wait_for_checkpoint(services, stop)
+    pending = list(SAMPLES)
+    shown = 0
+    next_seed = time.monotonic()
+    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+        if pending and time.monotonic() >= next_seed:
+            author_id, username, name, followers, text = pending.pop(0)
+            x.add_post(
+                text,
+                author=(author_id, username, name),
+                followers=followers,
+                verified=followers > 1_000_000,
+            )
+            say(f"→ X: @{username} posted a mention")
+            next_seed = time.monotonic() + 1.5
+        messages = slack.messages(CHANNEL)
+        for message in messages[shown:]:
+            say("\n" + render_card_text(message.get("blocks") or []) + "\n" + "─" * 72)
+        shown = len(messages)
+        stop.wait(0.2)
+
+
+def _wait_for_checkpoint(services: Any, stop: threading.Event) -> None:
+    from bot.pipeline.ingest import Ingest
+    from bot.pipeline.poll import MENTIONS
+
+    ingest = Ingest(services.redis)
+    while not stop.is_set() and ingest.checkpoint(MENTIONS) is None:
+        stop.wait(0.1)
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stdout, flush=True)

@@ -1,0 +1,70 @@
+"""A post that mentions the company, as Earshot carries it from X to a Slack card."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str
+    username: str
+    name: str
+    followers: int = 0
+    verified: bool = False
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://x.com/{self.username}"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One post on X that matched a source (the mentions timeline or a /track rule)."""
+
+    post_id: str
+    text: str
+    author: Author
+    created_at: datetime
+    rules: tuple[str, ...] = ("mentions",)
+    conversation_id: str | None = None
+    # True when the author @mentioned or quoted our account: self-serve X tiers may reply
+    # through the API only to such posts.
+    summons_us: bool = True
+    # Set by ingest: when Earshot first saw the post (for the delivery-lag figure).
+    seen_at: float = field(default=0.0, compare=False)
+
+    @property
+    def url(self) -> str:
+        return f"https://x.com/{self.author.username}/status/{self.post_id}"
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        data["rules"] = list(self.rules)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Mention:
+        data: dict[str, Any] = json.loads(raw)
+        created = datetime.fromisoformat(data["created_at"])
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        return cls(
+            post_id=str(data["post_id"]),
+            text=str(data["text"]),
+            author=Author(**data["author"]),
+            created_at=created,
+            rules=tuple(data.get("rules") or ("mentions",)),
+            conversation_id=data.get("conversation_id"),
+            summons_us=bool(data.get("summons_us", True)),
+            seen_at=float(data.get("seen_at", 0.0)),
+        )
+
+
+def post_id_key(post_id: str) -> tuple[int, str]:
+    """Sort key for X ids: snowflakes are numeric strings and compare as integers."""
+    return (len(post_id), post_id)

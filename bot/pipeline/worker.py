@@ -1,0 +1,89 @@
+"""The worker process: the mentions poller and card delivery until told to stop."""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+
+from bot.pipeline.deliver import Deliverer, DeliveryConfig
+from bot.pipeline.ingest import Ingest
+from bot.pipeline.pacing import ChannelPacer
+from bot.pipeline.poll import MENTIONS, MentionsPoller
+from bot.services import Services
+from bot.store import keys
+from bot.store.lease import Lease
+
+log = structlog.get_logger()
+
+ALIVE_TTL_MS = 5000
+HEARTBEAT_SECONDS = 1.0
+
+
+class Worker:
+    def __init__(self, services: Services, backfill: int = 0) -> None:
+        self.services = services
+        settings = services.settings
+        self.stop = threading.Event()
+        interval = settings.x_poll_interval_seconds
+        self.poller = MentionsPoller(
+            source=services.x,
+            ingest=Ingest(services.redis),
+            lease=Lease(
+                services.redis,
+                keys.lease(MENTIONS),
+                services.consumer,
+                ttl_ms=int(max(interval * 3, 30) * 1000),
+            ),
+            health=services.health,
+            metrics=services.metrics,
+            interval=interval,
+            backfill=backfill,
+        )
+        self.deliverer = Deliverer(
+            services.redis,
+            services.slack,
+            DeliveryConfig(
+                consumer=services.consumer,
+                default_channel=settings.slack_mentions_channel or "",
+                retry_seconds=settings.delivery_retry_seconds,
+            ),
+            ChannelPacer(services.redis, settings.slack_channel_interval_ms),
+        )
+
+    def run(self) -> None:
+        """Run until `stop` is set; the item in hand is finished, nothing undelivered is acked."""
+        self._beat()
+        threads = [
+            threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True),
+            threading.Thread(target=self._poll, name="poller", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        log.info("worker_started", consumer=self.services.consumer)
+        try:
+            self.deliverer.run(self.stop)
+        finally:
+            self.stop.set()
+            for thread in threads:
+                thread.join(timeout=5)
+            self.services.redis.delete(keys.worker_alive(self.services.consumer))
+            log.info("worker_stopped", consumer=self.services.consumer)
+
+    def _poll(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.poller.run(self.stop)
+            except Exception:  # keep polling whatever happens; the error is logged with context
+                log.exception("poller_crashed")
+                self.stop.wait(5)
+
+    def _heartbeat(self) -> None:
+        while not self.stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self._beat()
+            except Exception:
+                log.exception("heartbeat_failed")
+
+    def _beat(self) -> None:
+        self.services.redis.set(keys.worker_alive(self.services.consumer), "1", px=ALIVE_TTL_MS)

@@ -1,0 +1,64 @@
+"""The services object handed to handlers and workers: store, X, Slack client, clock."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import redis
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.sources.x import XSource
+from bot.store.cases import CaseStore
+from bot.store.connection import connect
+from bot.store.health import Health
+from bot.store.metrics import Metrics
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A WebClient on SLACK_API_BASE_URL with a timeout and NO automatic retries: a retried
+    chat.postMessage whose first attempt did reach Slack would post twice. Callers retry."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base = settings.slack_api_base_url.rstrip("/") + "/"
+    return WebClient(token=token, base_url=base, timeout=10, retry_handlers=[])
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: redis.Redis
+    slack: WebClient
+    clock: Callable[[], float] = time.time
+    consumer: str = field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    )
+
+    @cached_property
+    def x(self) -> XSource:
+        return XSource(self.settings)
+
+    @cached_property
+    def cases(self) -> CaseStore:
+        return CaseStore(self.redis)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics(self.redis)
+
+    @cached_property
+    def health(self) -> Health:
+        return Health(self.redis)
+
+
+def build_services(settings: Settings, client: redis.Redis | None = None) -> Services:
+    return Services(
+        settings=settings,
+        redis=client if client is not None else connect(settings.redis_url),
+        slack=slack_client(settings),
+    )

@@ -1,0 +1,269 @@
+"""The X adapter: tweepy's Client pointed at X_API_BASE_URL with timeouts; pages become Mentions."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import requests
+import structlog
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from bot.config import Settings
+from bot.domain.mention import Author, Mention
+
+log = structlog.get_logger()
+
+TWEEPY_BASE = "https://api.twitter.com"
+TWEET_FIELDS = ["author_id", "created_at", "conversation_id", "referenced_tweets", "entities"]
+USER_FIELDS = ["name", "username", "public_metrics", "verified", "verified_type"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
+
+ErrorKind = Literal["rate_limited", "unauthorized", "forbidden", "bad_request", "server", "network"]
+
+
+class RebasingAdapter(HTTPAdapter):
+    """Sends tweepy's requests to `base_url` with a timeout on each (tweepy sets none)."""
+
+    def __init__(self, base_url: str, timeout: tuple[float, float] = (3.05, 20.0)) -> None:
+        super().__init__(max_retries=0)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if request.url and request.url.startswith(TWEEPY_BASE):
+            request.url = self.base_url + request.url[len(TWEEPY_BASE) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+class XError(Exception):
+    """A failed X call, classified so callers can decide: wait, back off, or tell a person."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        detail: str,
+        *,
+        status: int | None = None,
+        retry_at: float | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind, self.detail, self.status = kind, detail, status
+        self.retry_at, self.body = retry_at, body or {}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    mentions: list[Mention]
+    newest_id: str | None
+    next_token: str | None
+    result_count: int = 0
+
+
+@dataclass(slots=True)
+class RateLimit:
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None
+
+
+@dataclass
+class XSource:
+    """Reads (and later writes) X through tweepy; one instance per worker or web process."""
+
+    settings: Settings
+    rate_limits: dict[str, RateLimit] = field(default_factory=dict)
+    _me: Author | None = None
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.client = tweepy.Client(
+            bearer_token=_secret(s.x_bearer_token),
+            consumer_key=_secret(s.x_api_key),
+            consumer_secret=_secret(s.x_api_secret),
+            access_token=_secret(s.x_access_token),
+            access_token_secret=_secret(s.x_access_token_secret),
+            return_type=requests.Response,
+            wait_on_rate_limit=False,
+        )
+        self.client.session.mount(TWEEPY_BASE, RebasingAdapter(s.x_api_base_url))
+
+    def me(self) -> Author:
+        """Our own account (id and @handle), resolved once."""
+        if self._me is None:
+            body = self._call("users/me", self.client.get_me, user_auth=True)
+            data = body.get("data") or {}
+            self._me = Author(
+                id=str(data["id"]),
+                username=str(data["username"]),
+                name=str(data.get("name", data["username"])),
+            )
+        return self._me
+
+    def mentions_page(
+        self, since_id: str | None, pagination_token: str | None, max_results: int = 100
+    ) -> Page:
+        me = self.me()
+        body = self._call(
+            "users/mentions",
+            self.client.get_users_mentions,
+            me.id,
+            since_id=since_id,
+            pagination_token=pagination_token,
+            max_results=max(5, min(100, max_results)),
+            tweet_fields=TWEET_FIELDS,
+            user_fields=USER_FIELDS,
+            expansions=EXPANSIONS,
+            user_auth=True,
+        )
+        return parse_page(body, me, rules=("mentions",))
+
+    def _call(self, endpoint: str, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: requests.Response = method(*args, **kwargs)
+        except tweepy.TooManyRequests as error:
+            self._remember(endpoint, error.response)
+            reset = self.rate_limits[endpoint].reset or time.time() + 60
+            raise XError(
+                "rate_limited", "X rate limit reached", status=429, retry_at=reset
+            ) from None
+        except tweepy.HTTPException as error:
+            self._remember(endpoint, error.response)
+            raise _classify(error) from None
+        except requests.RequestException as error:
+            raise XError("network", type(error).__name__) from None
+        self._remember(endpoint, response)
+        try:
+            parsed: dict[str, Any] = response.json()
+        except ValueError:
+            raise XError("server", "X answered with a body that is not JSON") from None
+        return parsed
+
+    def _remember(self, endpoint: str, response: requests.Response | None) -> None:
+        if response is None:
+            return
+        headers = response.headers
+        self.rate_limits[endpoint] = RateLimit(
+            limit=_int(headers.get("x-rate-limit-limit")),
+            remaining=_int(headers.get("x-rate-limit-remaining")),
+            reset=_int(headers.get("x-rate-limit-reset")),
+        )
+
+
+def _classify(error: tweepy.HTTPException) -> XError:
+    status = error.response.status_code if error.response is not None else None
+    try:
+        body = error.response.json() if error.response is not None else {}
+    except ValueError:
+        body = {}
+    detail = str(body.get("detail") or body.get("title") or status)
+    kind: ErrorKind
+    if isinstance(error, tweepy.Unauthorized):
+        kind = "unauthorized"
+    elif isinstance(error, tweepy.Forbidden):
+        kind = "forbidden"
+    elif isinstance(error, tweepy.TwitterServerError):
+        kind = "server"
+    else:
+        kind = "bad_request"
+    return XError(kind, detail, status=status, body=body)
+
+
+def parse_page(body: dict[str, Any], me: Author, rules: tuple[str, ...]) -> Page:
+    """Turn one X page into Mentions: skips our own posts, pure reposts and malformed items."""
+    includes = body.get("includes") or {}
+    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    referenced = {str(t.get("id")): t for t in includes.get("tweets") or [] if isinstance(t, dict)}
+    mentions: list[Mention] = []
+    for item in body.get("data") or []:
+        try:
+            mention = _parse_post(item, users, referenced, me, rules)
+        except (KeyError, TypeError, ValueError) as error:
+            post_id = item.get("id") if isinstance(item, dict) else None
+            log.warning("x_item_malformed", post_id=post_id, error=repr(error))
+            continue
+        if mention is not None:
+            mentions.append(mention)
+    meta = body.get("meta") or {}
+    return Page(
+        mentions=mentions,
+        newest_id=_str_or_none(meta.get("newest_id")),
+        next_token=_str_or_none(meta.get("next_token")),
+        result_count=int(meta.get("result_count") or 0),
+    )
+
+
+def _parse_post(
+    item: dict[str, Any],
+    users: dict[str, Any],
+    referenced: dict[str, Any],
+    me: Author,
+    rules: tuple[str, ...],
+) -> Mention | None:
+    post_id, author_id = str(item["id"]), str(item["author_id"])
+    text = html.unescape(str(item["text"]))  # X escapes &, < and > in post text
+    if not post_id.isdigit():
+        raise ValueError("post id is not numeric")
+    if author_id == me.id:
+        return None  # our own post (a reply of ours that mentions us back)
+    refs = item.get("referenced_tweets") or []
+    if any(ref.get("type") == "retweeted" for ref in refs):
+        return None  # a pure repost carries nothing new to answer
+    user = users.get(author_id) or {}
+    metrics = user.get("public_metrics") or {}
+    author = Author(
+        id=author_id,
+        username=str(user.get("username") or author_id),
+        name=str(user.get("name") or user.get("username") or author_id),
+        followers=int(metrics.get("followers_count") or 0),
+        verified=bool(user.get("verified")) or user.get("verified_type") in ("blue", "business"),
+    )
+    return Mention(
+        post_id=post_id,
+        text=text,
+        author=author,
+        created_at=datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00")),
+        rules=rules,
+        conversation_id=_str_or_none(item.get("conversation_id")),
+        summons_us=_summons(item, refs, referenced, me),
+    )
+
+
+def _summons(
+    item: dict[str, Any], refs: list[dict[str, Any]], referenced: dict[str, Any], me: Author
+) -> bool:
+    """Did the author @mention us or quote one of our posts? (X's rule for API replies.)"""
+    entities = item.get("entities") or {}
+    handles = {str(m.get("username", "")).lower() for m in entities.get("mentions") or []}
+    if me.username.lower() in handles:
+        return True
+    if re.search(rf"@{re.escape(me.username)}\b", str(item["text"]), re.IGNORECASE):
+        return True
+    for ref in refs:
+        quoted = referenced.get(str(ref.get("id")))
+        if ref.get("type") == "quoted" and quoted and str(quoted.get("author_id")) == me.id:
+            return True
+    return False
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

@@ -1,0 +1,86 @@
+"""The WSGI application of `earshot serve`: Slack requests, /healthz and /metrics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.services import Services
+from bot.store.connection import redis_answers
+from bot.store.metrics import COUNTERS
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+
+class RedisMetrics(Collector):
+    """Exposes the counters every worker keeps in Redis (so one /metrics shows the fleet)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterable[Any]:
+        counters = self.services.metrics.counters()
+        for name, help_text in COUNTERS.items():
+            family = CounterMetricFamily(f"earshot_{name}", help_text)
+            family.add_metric([], counters[name])
+            yield family
+        lag = self.services.metrics.lag()
+        histogram = HistogramMetricFamily(
+            "earshot_delivery_lag_seconds", "Seconds from ingest to the card in Slack"
+        )
+        histogram.add_metric(
+            [], [(_bound(b), float(c)) for b, c in lag.buckets], sum_value=lag.total
+        )
+        yield histogram
+
+
+def _bound(bound: float) -> str:
+    return "+Inf" if bound == float("inf") else str(bound)
+
+
+def health_report(services: Services) -> tuple[int, dict[str, Any]]:
+    """200 when Redis answers (status "degraded" naming what is broken), 503 when it does not."""
+    if not redis_answers(services.redis):
+        return 503, {"status": "down", "problems": {"redis": "Redis does not answer"}}
+    problems = {name: p["reason"] for name, p in services.health.problems().items()}
+    return 200, {"status": "degraded" if problems else "ok", "problems": problems}
+
+
+def build_wsgi(services: Services, app: App | None) -> Callable[[Environ, StartResponse], Any]:
+    registry = CollectorRegistry()
+    registry.register(RedisMetrics(services))
+    slack_handler = SlackRequestHandler(app) if app is not None else None
+
+    def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz":
+            status, body = health_report(services)
+            return _respond(start_response, status, json.dumps(body).encode(), "application/json")
+        if path == "/metrics":
+            try:
+                payload = generate_latest(registry)
+            except Exception:
+                return _respond(start_response, 503, b"redis unavailable\n", "text/plain")
+            return _respond(start_response, 200, payload, "text/plain; version=0.0.4")
+        if path == "/slack/events" and method == "POST" and slack_handler is not None:
+            result: Iterable[bytes] = slack_handler(environ, start_response)
+            return result
+        return _respond(start_response, 404, b'{"error":"not_found"}', "application/json")
+
+    return wsgi
+
+
+def _respond(start: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
+    reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+    start(
+        f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    )
+    return [body]
