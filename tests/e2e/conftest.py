@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -51,9 +52,11 @@ Spawn = Callable[..., subprocess.Popen[bytes]]
 def spawn(tmp_path: Path) -> Iterator[Spawn]:
     """Start `python -m bot <args>` with an env; every process is killed at teardown."""
     started: list[subprocess.Popen[bytes]] = []
+    logs: list[BinaryIO] = []
 
     def run(args: list[str], env: dict[str, str], name: str = "proc") -> subprocess.Popen[bytes]:
         log = (tmp_path / f"{name}-{len(started)}.log").open("wb")
+        logs.append(log)
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", *args],
             cwd=ROOT,
@@ -69,6 +72,8 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+    for log in logs:
+        log.close()
 
 
 def free_port() -> int:

@@ -83,7 +83,7 @@ def test_serve_and_worker_refuse_bad_settings_with_one_line_each(
         assert done.returncode == 1
         lines = done.stderr.strip().splitlines()
         assert [line.split()[1] for line in lines] == [
-            "SLACK_MENTIONS_CHANNEL=#general",
+            "SLACK_MENTIONS_CHANNEL='#general'",
             "X_API_KEY",
         ]
         assert "Traceback" not in done.stderr

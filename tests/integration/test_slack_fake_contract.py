@@ -41,7 +41,9 @@ def client(fake: SlackFake) -> WebClient:
 
 def test_auth_test_answers_like_the_bot_token_example(client: WebClient) -> None:
     """auth.test with the bot token has every key of Slack's bot-token example."""
-    assert_success("auth.test", client.auth_test().data, "success_with_bot_token")  # type: ignore[arg-type]
+    body = client.auth_test().data
+    assert isinstance(body, dict)
+    assert_success("auth.test", body, "success_with_bot_token")
 
 
 @pytest.mark.parametrize("method", ["auth.test", "chat.postMessage", "conversations.history"])
@@ -57,6 +59,13 @@ def test_token_inside_a_json_body_is_not_accepted(fake: SlackFake) -> None:
     """Slack reads the token of a JSON post only from the Authorization header."""
     url = f"{fake.base_url}/api/auth.test"
     assert_error("auth.test", requests.post(url, json={"token": TOKEN}, timeout=5), "not_authed")
+
+
+def test_get_with_query_string_arguments_works(fake: SlackFake) -> None:
+    """GET /api/<method>?args with the token in the query string answers like a POST."""
+    url = f"{fake.base_url}/api/users.info"
+    body = requests.get(url, params={"token": TOKEN, "user": "U0ALICE"}, timeout=5).json()
+    assert body["ok"] is True and body["user"]["id"] == "U0ALICE"
 
 
 def test_unknown_method_is_a_documented_common_error(fake: SlackFake) -> None:
@@ -237,19 +246,22 @@ def test_a_reaction_is_added_once(fake: SlackFake) -> None:
 # -- conversations --------------------------------------------------------------------------
 
 
-def test_history_returns_the_metadata_of_posted_messages_newest_first(fake: SlackFake) -> None:
-    """With include_all_metadata, conversations.history shows each card's metadata, newest
-    first, which is what reconciling an in-doubt post needs; without it, no metadata."""
+def test_history_returns_the_metadata_of_posted_messages_newest_first(
+    fake: SlackFake, client: WebClient
+) -> None:
+    """With include_all_metadata, conversations.history (through WebClient) shows each card's
+    metadata newest first, as reconciling an in-doubt post needs; pages follow next_cursor;
+    without the flag there is no metadata."""
     fake.set_rate(0, 0)
     cards = [{**CARD_METADATA, "event_payload": {"post_id": str(n)}} for n in range(3)]
     stamps = [post(fake, metadata=card).json()["ts"] for card in cards]
     post(fake, thread_ts=stamps[0], text="a reply stays in its thread")
-    args = {"channel": MENTIONS, "include_all_metadata": "true", "limit": "2"}
-    first = call(fake, "conversations.history", args).json()
-    assert_success("conversations.history", first)
+    first = client.conversations_history(channel=MENTIONS, include_all_metadata=True, limit=2)
+    assert isinstance(first.data, dict)
+    assert_success("conversations.history", first.data)
     assert [m["metadata"] for m in first["messages"]] == [cards[2], cards[1]]
     cursor = first["response_metadata"]["next_cursor"]
-    rest = call(fake, "conversations.history", args | {"cursor": cursor}).json()
+    rest = client.conversations_history(channel=MENTIONS, include_all_metadata=True, cursor=cursor)
     assert ([m["ts"] for m in rest["messages"]], rest["has_more"]) == ([stamps[0]], False)
     plain = call(fake, "conversations.history", {"channel": MENTIONS}).json()
     assert all("metadata" not in m for m in plain["messages"])
