@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
+from tests.integration.bolt_driver import BoltDriver
 
 TEST_REDIS_URL = os.environ.get("EARSHOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHANNEL = "C0MENTIONS"
@@ -69,3 +70,11 @@ def settings(x_fake: XFake, slack_fake: SlackFake) -> Settings:
 @pytest.fixture
 def services(settings: Settings, redis_client: redis.Redis) -> Services:
     return build_services(settings, redis_client)
+
+
+@pytest.fixture
+def bolt(services: Services, slack_fake: SlackFake) -> Iterator[BoltDriver]:
+    """The real Bolt app behind waitress, driven with signed requests."""
+    driver = BoltDriver(services, slack_fake)
+    yield driver
+    driver.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,10 @@ LOCK_TTL_MS = 60_000
 MAX_RATE_LIMIT_RETRIES = 5
 
 
+# Called inside the MULTI that records a new case (e.g. to start its SLA clock atomically).
+RecordHook = Callable[[redis.client.Pipeline, Mention, str, str], None]
+
+
 class DeliveryPostponed(Exception):
     """The item stays pending and is retried later; `reason` says why."""
 
@@ -60,11 +64,13 @@ class Deliverer:
         pacer: ChannelPacer,
         route: Callable[[Mention], str] | None = None,
         clock: Callable[[], float] = time.time,
+        on_recorded: Sequence[RecordHook] = (),
     ) -> None:
         self.client, self.slack, self.config, self.pacer = client, slack, config, pacer
         self.cases, self.metrics, self.health = CaseStore(client), Metrics(client), Health(client)
         self.route = route or (lambda _mention: config.default_channel)
         self.clock = clock
+        self.on_recorded = list(on_recorded)
         self._slack_problem = False
 
     def ensure_group(self) -> None:
@@ -234,6 +240,8 @@ class Deliverer:
             pipe.hincrby(keys.METRICS, "cards_posted", 1)
             if mention.seen_at:
                 self.metrics.observe_lag(max(0.0, self.clock() - mention.seen_at), pipe)
+            for hook in self.on_recorded:
+                hook(pipe, mention, channel, ts)
             pipe.execute()
         log.info("card_posted", post_id=mention.post_id, channel=channel, ts=ts)
 

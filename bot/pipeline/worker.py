@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import structlog
 
@@ -51,12 +52,18 @@ class Worker:
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
         )
 
+        # Background loops beside delivery: each runs until `stop` is set, restarted on a crash.
+        self.loops: list[tuple[str, Callable[[threading.Event], None]]] = [
+            ("mentions-poller", self.poller.run),
+        ]
+
     def run(self) -> None:
         """Run until `stop` is set; the item in hand is finished, nothing undelivered is acked."""
         self._beat()
-        threads = [
-            threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True),
-            threading.Thread(target=self._poll, name="poller", daemon=True),
+        threads = [threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)]
+        threads += [
+            threading.Thread(target=self._keep_running, args=(name, loop), name=name, daemon=True)
+            for name, loop in self.loops
         ]
         for thread in threads:
             thread.start()
@@ -70,12 +77,12 @@ class Worker:
             self.services.redis.delete(keys.worker_alive(self.services.consumer))
             log.info("worker_stopped", consumer=self.services.consumer)
 
-    def _poll(self) -> None:
+    def _keep_running(self, name: str, loop: Callable[[threading.Event], None]) -> None:
         while not self.stop.is_set():
             try:
-                self.poller.run(self.stop)
-            except Exception:  # keep polling whatever happens; the error is logged with context
-                log.exception("poller_crashed")
+                loop(self.stop)
+            except Exception:  # keep going whatever happens; the error is logged with context
+                log.exception("loop_crashed", loop=name)
                 self.stop.wait(5)
 
     def _heartbeat(self) -> None:
