@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 XAccessTier = Literal["self-serve", "enterprise"]
 
@@ -43,13 +45,33 @@ class Settings(BaseSettings):
     redis_url: str = "redis://localhost:6379/0"
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
+    # Replies (issue: anyone answers from Slack).
+    reply_allowed_groups: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    reply_approvers_group: str | None = None
+    reply_signature: str = ""
+    claim_minutes: float = Field(default=15.0, gt=0)
+    escalation_webhook_url: str | None = None
+    escalation_webhook_secret: SecretStr | None = None
     # Advanced knobs, documented in the README; the defaults are what production wants.
     slack_channel_interval_ms: int = Field(default=1000, ge=0)
     delivery_retry_seconds: float = Field(default=10.0, gt=0)
 
+    @field_validator("reply_allowed_groups", mode="before")
+    @classmethod
+    def _split_groups(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    def metadata_key(self) -> bytes:
+        """Key that signs modal private_metadata (derived: never the secret itself)."""
+        secret = self.slack_signing_secret or self.slack_bot_token
+        seed = secret.get_secret_value() if secret else "earshot"
+        return hashlib.sha256(b"earshot-modal-metadata:" + seed.encode()).digest()
 
     def secret_values(self) -> list[str]:
         """Every configured secret, so the log redactor can scrub them wherever they appear."""
@@ -62,13 +84,16 @@ class Settings(BaseSettings):
             self.x_api_secret,
             self.x_access_token,
             self.x_access_token_secret,
+            self.escalation_webhook_secret,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
     def problems(self) -> list[str]:
         """What is missing or malformed, one line each: the variable, what is wrong, the fix."""
-        found: list[str] = []
-        found += _token_problem(
+        return self._slack_problems() + self._x_problems() + self._other_problems()
+
+    def _slack_problems(self) -> list[str]:
+        found = _token_problem(
             "SLACK_BOT_TOKEN",
             self.slack_bot_token,
             "xoxb-",
@@ -92,24 +117,45 @@ class Settings(BaseSettings):
         found += _channel_problem(
             "SLACK_ESCALATION_CHANNEL", self.slack_escalation_channel, required=False
         )
-        for name, value in (
-            ("X_BEARER_TOKEN", self.x_bearer_token),
-            ("X_API_KEY", self.x_api_key),
-            ("X_API_SECRET", self.x_api_secret),
-            ("X_ACCESS_TOKEN", self.x_access_token),
-            ("X_ACCESS_TOKEN_SECRET", self.x_access_token_secret),
-        ):
-            if not _present(value):
-                found.append(
-                    f"{name} is not set: copy it from the X developer portal "
-                    "(your app > Keys and tokens)"
-                )
-        for name, url in (
-            ("SLACK_API_BASE_URL", self.slack_api_base_url),
-            ("X_API_BASE_URL", self.x_api_base_url),
-        ):
-            if not url.startswith(("http://", "https://")):
-                found.append(f"{name} must be an http(s) URL, e.g. https://slack.com/api/")
+        return found
+
+    def _x_problems(self) -> list[str]:
+        return [
+            f"{name} is not set: copy it from the X developer portal (your app > Keys and tokens)"
+            for name, value in (
+                ("X_BEARER_TOKEN", self.x_bearer_token),
+                ("X_API_KEY", self.x_api_key),
+                ("X_API_SECRET", self.x_api_secret),
+                ("X_ACCESS_TOKEN", self.x_access_token),
+                ("X_ACCESS_TOKEN_SECRET", self.x_access_token_secret),
+            )
+            if not _present(value)
+        ]
+
+    def _other_problems(self) -> list[str]:
+        found = [
+            f"{name} must be an http(s) URL, e.g. https://slack.com/api/"
+            for name, url in (
+                ("SLACK_API_BASE_URL", self.slack_api_base_url),
+                ("X_API_BASE_URL", self.x_api_base_url),
+                ("ESCALATION_WEBHOOK_URL", self.escalation_webhook_url or "https://"),
+            )
+            if not url.startswith(("http://", "https://"))
+        ]
+        groups = [*self.reply_allowed_groups]
+        if self.reply_approvers_group:
+            groups.append(self.reply_approvers_group)
+        found += [
+            f"REPLY_ALLOWED_GROUPS / REPLY_APPROVERS_GROUP: {group!r} is not a user group ID "
+            "(like S0123ABCD): find it in the group's URL"
+            for group in groups
+            if not USERGROUP_ID.match(group)
+        ]
+        if self.escalation_webhook_url and not _present(self.escalation_webhook_secret):
+            found.append(
+                "ESCALATION_WEBHOOK_SECRET is not set: set a long random string so the "
+                "receiver can verify ESCALATION_WEBHOOK_URL calls"
+            )
         if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             found.append("REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)")
         return found

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.blocks.text import escape_and_truncate, escape_mrkdwn, truncate
+from bot.domain.capabilities import LABELS, Action, card_actions
 from bot.domain.case import STATUS_LABELS, Case, CaseStatus
 from bot.domain.mention import Author, Mention
 
@@ -73,6 +74,17 @@ def card_fallback_text(mention: Mention) -> str:
     return f"{lead}: {escape_and_truncate(excerpt, FALLBACK_EXCERPT_LIMIT)}"
 
 
+def render_card(
+    mention: Mention, case: Case | None, tier: str, revoked: frozenset[str] = frozenset()
+) -> list[Block]:
+    """The card with the buttons that work for this case and this X account."""
+    actions = [
+        CardAction(LABELS[a], a.value, "primary" if a is Action.REPLY else None)
+        for a in card_actions(case, tier, revoked)
+    ]
+    return build_card(mention, case, actions=actions)
+
+
 def card_metadata(mention: Mention) -> dict[str, Any]:
     """Message metadata that ties a posted card to its post, to reconcile in-doubt posts."""
     return {"event_type": CARD_EVENT_TYPE, "event_payload": {"post_id": mention.post_id}}
@@ -130,9 +142,34 @@ def _status_block(case: Case | None) -> Block:
     text = f"*Status:* {STATUS_LABELS[status]}"
     if case is not None and case.status_by:
         text += f" by <@{escape_mrkdwn(case.status_by)}>"
+    if case is not None and case.status_at:
+        text += f" {_slack_time(case.status_at, 'at')}"
     if case is not None and case.status_note:
         text += f" — {_note(case.status_note)}"
+    for extra in _case_marks(case):
+        text += f" · {extra}"
     return {"type": "context", "block_id": BLOCK_STATUS, "elements": [_mrkdwn(text)]}
+
+
+def _case_marks(case: Case | None) -> list[str]:
+    """Who holds the claim (and until when), who liked and who reposted."""
+    if case is None:
+        return []
+    marks = []
+    if case.claimed_by and case.status is not CaseStatus.CLAIMED:
+        marks.append(f"claimed by <@{escape_mrkdwn(case.claimed_by)}>")
+    if case.claimed_by and case.claimed_until:
+        marks.append(f"claim expires {_slack_time(case.claimed_until, 'at')}")
+    if case.liked_by:
+        marks.append(f"liked by <@{escape_mrkdwn(case.liked_by)}>")
+    if case.reposted_by:
+        marks.append(f"reposted by <@{escape_mrkdwn(case.reposted_by)}>")
+    return marks
+
+
+def _slack_time(epoch: float, preposition: str) -> str:
+    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%H:%M UTC")
+    return f"{preposition} <!date^{int(epoch)}^{{time}}|{fallback}>"
 
 
 def _note(note: str) -> str:

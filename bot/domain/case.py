@@ -22,6 +22,13 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.RESOLVED: "Resolved",
 }
 
+RESOLVE_REASONS: dict[str, str] = {
+    "answered_elsewhere": "Answered elsewhere",
+    "no_reply_needed": "No reply needed",
+    "spam": "Spam",
+    "not_for_us": "Not for us",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Case:
@@ -33,3 +40,12 @@ class Case:
     status: CaseStatus = CaseStatus.NEW
     status_by: str | None = None  # Slack user id of whoever last changed the status
     status_note: str | None = None  # e.g. the reply link or the resolve reason
+    status_at: float | None = None
+    claimed_by: str | None = None  # set while a claim is live (it expires on its own)
+    claimed_until: float | None = None
+    liked_by: str | None = None
+    reposted_by: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.status is CaseStatus.REPLIED

@@ -19,7 +19,7 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.card import build_card, card_fallback_text, card_metadata
+from bot.blocks.card import card_fallback_text, card_metadata, render_card
 from bot.domain.mention import Mention
 from bot.pipeline.pacing import ChannelPacer
 from bot.store import keys
@@ -28,6 +28,7 @@ from bot.store.connection import read_hash
 from bot.store.health import Health
 from bot.store.lease import release_item_lock, take_item_lock
 from bot.store.metrics import Metrics
+from bot.store.rights import revoked_rights
 
 log = structlog.get_logger()
 
@@ -53,6 +54,7 @@ class DeliveryConfig:
     default_channel: str
     retry_seconds: float = 10.0
     batch: int = 10
+    tier: str = "self-serve"
 
 
 class Deliverer:
@@ -168,7 +170,9 @@ class Deliverer:
                 response = self.slack.chat_postMessage(
                     channel=channel,
                     text=card_fallback_text(mention),
-                    blocks=build_card(mention, None),
+                    blocks=render_card(
+                        mention, None, self.config.tier, revoked_rights(self.client)
+                    ),
                     metadata=card_metadata(mention),
                     unfurl_links=False,
                     unfurl_media=False,

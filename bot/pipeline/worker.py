@@ -48,6 +48,7 @@ class Worker:
                 consumer=services.consumer,
                 default_channel=settings.slack_mentions_channel or "",
                 retry_seconds=settings.delivery_retry_seconds,
+                tier=settings.x_access_tier,
             ),
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
         )

@@ -99,7 +99,7 @@ class XSource:
     def me(self) -> Author:
         """Our own account (id and @handle), resolved once."""
         if self._me is None:
-            body = self._call("users/me", self.client.get_me, user_auth=True)
+            body = self.call("users/me", self.client.get_me, user_auth=True)
             data = body.get("data") or {}
             self._me = Author(
                 id=str(data["id"]),
@@ -112,7 +112,7 @@ class XSource:
         self, since_id: str | None, pagination_token: str | None, max_results: int = 100
     ) -> Page:
         me = self.me()
-        body = self._call(
+        body = self.call(
             "users/mentions",
             self.client.get_users_mentions,
             me.id,
@@ -126,7 +126,8 @@ class XSource:
         )
         return parse_page(body, me, rules=("mentions",))
 
-    def _call(self, endpoint: str, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def call(self, endpoint: str, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Run one tweepy call; classify failures as XError and remember rate-limit headers."""
         try:
             response: requests.Response = method(*args, **kwargs)
         except tweepy.TooManyRequests as error:

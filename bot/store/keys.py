@@ -45,3 +45,38 @@ def channel_pace(channel: str) -> str:
 
 def channel_down(channel: str) -> str:
     return f"{PREFIX}:down:{channel}"
+
+
+def card_index(channel: str, ts: str) -> str:
+    """channel + message ts -> post id: finds the case from a message in the card's thread."""
+    return f"{PREFIX}:card:{channel}:{ts}"
+
+
+def claim(post_id: str) -> str:
+    return f"{PREFIX}:claim:{post_id}"
+
+
+def replies(post_id: str) -> str:
+    """Texts already sent as replies to the post (refuses an identical second reply)."""
+    return f"{PREFIX}:replies:{post_id}"
+
+
+def send_key(post_id: str, draft_hash: str) -> str:
+    """Idempotency record of one draft for one post."""
+    return f"{PREFIX}:send:{post_id}:{draft_hash}"
+
+
+def sending(post_id: str) -> str:
+    """Held while a reply to the post is in flight: one send per case at a time."""
+    return f"{PREFIX}:sending:{post_id}"
+
+
+def draft(post_id: str, user: str) -> str:
+    return f"{PREFIX}:draft:{post_id}:{user}"
+
+
+def audit(post_id: str) -> str:
+    return f"{PREFIX}:audit:{post_id}"
+
+
+REVOKED_RIGHTS = f"{PREFIX}:x:revoked"  # X rights a 403 showed the account lacks

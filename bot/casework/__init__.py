@@ -1,0 +1,1 @@
+"""Use cases between handlers and the store/sources: what happens when someone acts on a case."""

@@ -1,0 +1,79 @@
+"""Which actions a card offers: case state, the X account's tier, and rights X took away."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from bot.domain.case import Case, CaseStatus
+from bot.domain.mention import Mention
+
+Tier = Literal["self-serve", "enterprise"]
+
+
+class Action(StrEnum):
+    REPLY = "reply"
+    CLAIM = "claim"
+    ESCALATE = "escalate"
+    LIKE = "like"
+    UNLIKE = "unlike"
+    REPOST = "repost"
+    UNREPOST = "unrepost"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+
+
+LABELS: dict[Action, str] = {
+    Action.REPLY: "Reply",
+    Action.CLAIM: "Claim",
+    Action.ESCALATE: "Escalate",
+    Action.LIKE: "Like",
+    Action.UNLIKE: "Unlike",
+    Action.REPOST: "Repost",
+    Action.UNREPOST: "Undo repost",
+    Action.RESOLVE: "Resolve",
+    Action.REOPEN: "Reopen",
+}
+
+# X rights per tier (contracts/x/docs/changelog.mdx: self-serve lost likes and quote posts on
+# 2026-04-20; since 2026-02-23 it may reply only to posts that mention or quote the account).
+TIER_RIGHTS: dict[str, frozenset[str]] = {
+    "self-serve": frozenset({"reply", "repost"}),
+    "enterprise": frozenset({"reply", "reply_unsummoned", "like", "repost", "quote"}),
+}
+
+
+def rights(tier: str, revoked: frozenset[str] = frozenset()) -> frozenset[str]:
+    """What the account may do: its tier's rights minus those a 403 showed it lacks."""
+    return TIER_RIGHTS.get(tier, TIER_RIGHTS["self-serve"]) - revoked
+
+
+def can_reply_via_api(mention: Mention, tier: str, revoked: frozenset[str] = frozenset()) -> bool:
+    allowed = rights(tier, revoked)
+    if "reply" not in allowed:
+        return False
+    return mention.summons_us or "reply_unsummoned" in allowed
+
+
+def card_actions(
+    case: Case | None, tier: str, revoked: frozenset[str] = frozenset()
+) -> list[Action]:
+    """The buttons a card shows, in order. Only what works: an action the tier lacks is absent.
+
+    Reply is always offered while a case is open: when X will not take an API reply, the reply
+    modal says so and offers the manual path instead.
+    """
+    status = case.status if case is not None else CaseStatus.NEW
+    if status is CaseStatus.RESOLVED:
+        return [Action.REOPEN]
+    allowed = rights(tier, revoked)
+    actions = [Action.REPLY]
+    if status is not CaseStatus.REPLIED:
+        actions.append(Action.CLAIM)
+    actions.append(Action.ESCALATE)
+    if "like" in allowed:
+        actions.append(Action.UNLIKE if case and case.liked_by else Action.LIKE)
+    if "repost" in allowed:
+        actions.append(Action.UNREPOST if case and case.reposted_by else Action.REPOST)
+    actions.append(Action.RESOLVE)
+    return actions

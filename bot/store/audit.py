@@ -1,0 +1,38 @@
+"""The audit trail: who sent, liked, reposted, resolved or escalated what, and when."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, cast
+
+import redis
+
+from bot.store import keys
+
+MAX_ENTRIES_PER_POST = 500
+
+
+class AuditLog:
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def record(
+        self, post_id: str, action: str, user_id: str, user_name: str, **details: Any
+    ) -> None:
+        entry = {
+            "at": time.time(),
+            "action": action,
+            "user_id": user_id,
+            "user_name": user_name,
+            "post_id": post_id,
+            **details,
+        }
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.rpush(keys.audit(post_id), json.dumps(entry, ensure_ascii=False))
+            pipe.ltrim(keys.audit(post_id), -MAX_ENTRIES_PER_POST, -1)
+            pipe.execute()
+
+    def entries(self, post_id: str) -> list[dict[str, Any]]:
+        raw = cast(list[str], self.client.lrange(keys.audit(post_id), 0, -1))
+        return [json.loads(item) for item in raw]
