@@ -6,5 +6,7 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    """Wire every surface. Later surfaces (actions, views, commands) add themselves here."""
-    del app  # no interactive surface yet: cards render only the buttons that work
+    """Wire every surface: one line per surface module (each has register(app))."""
+    from handlers.commands import earshot
+
+    earshot.register(app)
