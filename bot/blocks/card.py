@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bot.blocks.text import escape_and_truncate, escape_mrkdwn, truncate
+from bot.blocks.text import (
+    escape_and_truncate,
+    escape_mrkdwn,
+    mrkdwn,
+    slack_date,
+    slack_time,
+    truncate,
+)
 from bot.domain.capabilities import LABELS, Action, card_actions
 from bot.domain.case import STATUS_LABELS, Case, CaseStatus
 from bot.domain.mention import Author, Mention
@@ -100,12 +106,6 @@ def format_follower_count(count: int) -> str:
     return (f"{whole:,}" if tenth == 0 else f"{whole:,}.{tenth}") + suffix
 
 
-def _mrkdwn(text: str) -> dict[str, Any]:
-    # verbatim: Slack must not turn a stranger's bare "@here", "#general" or URL into anything;
-    # our own <url|label>, <@U…> and <!date…> strings are still honoured.
-    return {"type": "mrkdwn", "text": text, "verbatim": True}
-
-
 def _author_block(author: Author) -> Block:
     name = escape_and_truncate(author.name.strip() or author.username, NAME_LIMIT)
     handle = f"<{escape_mrkdwn(author.profile_url)}|@{escape_mrkdwn(author.username)}>"
@@ -113,28 +113,20 @@ def _author_block(author: Author) -> Block:
     noun = "follower" if author.followers == 1 else "followers"
     followers = f"{format_follower_count(author.followers)} {noun}"
     text = f"*{name}*{mark} {handle} · {followers}"
-    return {"type": "section", "block_id": BLOCK_AUTHOR, "text": _mrkdwn(text)}
+    return {"type": "section", "block_id": BLOCK_AUTHOR, "text": mrkdwn(text)}
 
 
 def _text_block(text: str) -> Block:
     body = escape_and_truncate(text, SECTION_TEXT_LIMIT) if text.strip() else NO_TEXT
-    return {"type": "section", "block_id": BLOCK_TEXT, "text": _mrkdwn(body)}
+    return {"type": "section", "block_id": BLOCK_TEXT, "text": mrkdwn(body)}
 
 
 def _meta_block(mention: Mention) -> Block:
-    parts = [f"<{escape_mrkdwn(mention.url)}|Open on X>", _slack_date(mention.created_at)]
+    parts = [f"<{escape_mrkdwn(mention.url)}|Open on X>", slack_date(mention.created_at)]
     if mention.rules:
         noun = "Rule" if len(mention.rules) == 1 else "Rules"
         parts.append(f"{noun}: {escape_and_truncate(', '.join(mention.rules), RULES_LIMIT)}")
-    return {"type": "context", "block_id": BLOCK_META, "elements": [_mrkdwn(" · ".join(parts))]}
-
-
-def _slack_date(moment: datetime) -> str:
-    """Slack shows this in each reader's own time zone; the fallback is UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return {"type": "context", "block_id": BLOCK_META, "elements": [mrkdwn(" · ".join(parts))]}
 
 
 def _status_block(case: Case | None) -> Block:
@@ -143,12 +135,12 @@ def _status_block(case: Case | None) -> Block:
     if case is not None and case.status_by:
         text += f" by <@{escape_mrkdwn(case.status_by)}>"
     if case is not None and case.status_at:
-        text += f" {_slack_time(case.status_at, 'at')}"
+        text += f" {slack_time(case.status_at, 'at')}"
     if case is not None and case.status_note:
         text += f" — {_note(case.status_note)}"
     for extra in _case_marks(case):
         text += f" · {extra}"
-    return {"type": "context", "block_id": BLOCK_STATUS, "elements": [_mrkdwn(text)]}
+    return {"type": "context", "block_id": BLOCK_STATUS, "elements": [mrkdwn(text)]}
 
 
 def _case_marks(case: Case | None) -> list[str]:
@@ -159,17 +151,12 @@ def _case_marks(case: Case | None) -> list[str]:
     if case.claimed_by and case.status is not CaseStatus.CLAIMED:
         marks.append(f"claimed by <@{escape_mrkdwn(case.claimed_by)}>")
     if case.claimed_by and case.claimed_until:
-        marks.append(f"claim expires {_slack_time(case.claimed_until, 'at')}")
+        marks.append(f"claim expires {slack_time(case.claimed_until, 'at')}")
     if case.liked_by:
         marks.append(f"liked by <@{escape_mrkdwn(case.liked_by)}>")
     if case.reposted_by:
         marks.append(f"reposted by <@{escape_mrkdwn(case.reposted_by)}>")
     return marks
-
-
-def _slack_time(epoch: float, preposition: str) -> str:
-    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%H:%M UTC")
-    return f"{preposition} <!date^{int(epoch)}^{{time}}|{fallback}>"
 
 
 def _note(note: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
+from typing import Any
 
 ELLIPSIS = "…"
 
@@ -92,3 +94,24 @@ def _extends_previous(char: str) -> bool:
 
 def _is_regional_indicator(char: str) -> bool:
     return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack must not turn a stranger's bare "@here", "#general" or URL into anything;
+    # our own <url|label>, <@U…> and <!date…> strings are still honoured.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def slack_date(moment: datetime) -> str:
+    """Slack shows this in each reader's own time zone; the fallback is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def slack_time(epoch: float, preposition: str = "") -> str:
+    """A time of day every reader sees in their own time zone (UTC in the fallback)."""
+    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%H:%M UTC")
+    stamp = f"<!date^{int(epoch)}^{{time}}|{fallback}>"
+    return f"{preposition} {stamp}" if preposition else stamp

@@ -43,6 +43,7 @@ class Case:
     status_at: float | None = None
     claimed_by: str | None = None  # set while a claim is live (it expires on its own)
     claimed_until: float | None = None
+    claimed_at: float | None = None
     liked_by: str | None = None
     reposted_by: str | None = None
 

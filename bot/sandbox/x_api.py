@@ -186,12 +186,14 @@ class XFake(SandboxServer):
         if not request.path.startswith("/2/") or "x-rate-limit-limit" in response.headers:
             return response
         # An injected fault: give it the headers and content type every X response carries.
-        headers = dict(response.headers)
+        # Headers the fault names itself (say, a chosen x-rate-limit-reset) win.
+        headers: dict[str, str] = {}
         found = self._endpoint_for(request)
         if found is not None:
             who = self._authenticate(request) or ANONYMOUS
             with self._lock:
                 headers.update(self.limits.headers(found[0], who.key, who.app_only))
+        headers.update(response.headers)
         content_type = PROBLEM_JSON if is_problem(response.body) else response.content_type
         return replace(response, headers=headers, content_type=content_type)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 import redis
 
@@ -17,8 +18,23 @@ CARD_INDEX_TTL_SECONDS = 180 * 24 * 3600
 _CLAIM = """
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] and ARGV[3] ~= '1' then return holder end
+if holder ~= ARGV[1] then redis.call('HSET', KEYS[2], 'claimed_at', ARGV[4]) end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
+"""
+
+# Change the status only from one of the allowed ones (ARGV[5..]); returns {changed, previous}.
+_TRANSITION = """
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current or redis.call('HEXISTS', KEYS[1], 'mention') == 0 then return false end
+for i = 5, #ARGV do
+  if ARGV[i] == current then
+    redis.call('HSET', KEYS[1], 'status', ARGV[1], 'status_by', ARGV[2],
+               'status_note', ARGV[3], 'status_at', ARGV[4])
+    return {1, current}
+  end
+end
+return {0, current}
 """
 
 
@@ -26,6 +42,7 @@ class CaseStore:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
         self._claim = client.register_script(_CLAIM)
+        self._transition = client.register_script(_TRANSITION)
 
     def exists(self, post_id: str) -> bool:
         return bool(self.client.exists(keys.case(post_id)))
@@ -62,6 +79,7 @@ class CaseStore:
             status_at=float(raw["status_at"]) if raw.get("status_at") else None,
             claimed_by=str(holder) if holder else None,
             claimed_until=time.time() + ttl_ms / 1000 if holder and ttl_ms > 0 else None,
+            claimed_at=float(raw["claimed_at"]) if holder and raw.get("claimed_at") else None,
             liked_by=raw.get("liked_by") or None,
             reposted_by=raw.get("reposted_by") or None,
         )
@@ -84,6 +102,31 @@ class CaseStore:
             },
         )
 
+    def transition(
+        self,
+        post_id: str,
+        status: CaseStatus,
+        by: str,
+        note: str | None,
+        allowed_from: Collection[CaseStatus],
+    ) -> tuple[bool, CaseStatus | None]:
+        """Set the status only if the case is now in `allowed_from` (atomic: two people resolving
+        at once change it once). Returns (changed, the status before); (False, None) = no case."""
+        result = self._transition(
+            keys=[keys.case(post_id)],
+            args=[
+                status.value,
+                by,
+                note or "",
+                f"{time.time():.3f}",
+                *(s.value for s in allowed_from),
+            ],
+        )
+        if not result:
+            return False, None
+        changed, previous = result
+        return bool(int(changed)), CaseStatus(str(previous))
+
     def set_mark(self, post_id: str, field: str, user: str | None) -> None:
         """liked_by / reposted_by: who did it, or None when undone."""
         if field not in ("liked_by", "reposted_by"):
@@ -96,11 +139,11 @@ class CaseStore:
     def claim(self, post_id: str, user: str, ttl_seconds: float, *, force: bool = False) -> str:
         """Claim the case for `user` (or extend their claim); returns whoever holds it now."""
         holder = self._claim(
-            keys=[keys.claim(post_id)], args=[user, int(ttl_seconds * 1000), "1" if force else "0"]
+            keys=[keys.claim(post_id), keys.case(post_id)],
+            args=[user, int(ttl_seconds * 1000), "1" if force else "0", f"{time.time():.3f}"],
         )
         return str(holder)
 
-    def release_claim(self, post_id: str, user: str | None = None) -> None:
-        """Drop the claim (only `user`'s, when given)."""
-        if user is None or self.client.get(keys.claim(post_id)) == user:
-            self.client.delete(keys.claim(post_id))
+    def release_claim(self, post_id: str) -> None:
+        """Drop the claim (on send, resolve, or when its holder lets go)."""
+        self.client.delete(keys.claim(post_id))

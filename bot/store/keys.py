@@ -80,3 +80,61 @@ def audit(post_id: str) -> str:
 
 
 REVOKED_RIGHTS = f"{PREFIX}:x:revoked"  # X rights a 403 showed the account lacks
+
+# On-call, business hours, SLA clocks and timers (issue 6).
+TIMERS = f"{PREFIX}:timers"  # sorted set: timer member -> due time (epoch seconds)
+TIMERS_INFLIGHT = f"{PREFIX}:timers:inflight"  # claimed timers -> lease expiry
+ROTATIONS = f"{PREFIX}:oncall:rotations"  # hash: team -> rotation JSON
+ONCALL_ANNOUNCED = f"{PREFIX}:oncall:announced"  # hash: team -> who the last handoff named
+OFFICE = f"{PREFIX}:oncall:office"  # hash: hours, sla, policy, autoreply (JSON each)
+SLA_INDEX = f"{PREFIX}:sla:index"  # sorted set: post id -> when its clock started
+
+
+def sla(post_id: str) -> str:
+    """A case's SLA clock: start, deadline, escalation step, first response."""
+    return f"{PREFIX}:sla:{post_id}"
+
+
+def last_poll(source: str) -> str:
+    return f"{PREFIX}:polled:{source}"
+
+
+def source_alert(source: str) -> str:
+    return f"{PREFIX}:source-alert:{source}"
+
+
+def post_sources(post_id: str) -> str:
+    """Every source (mentions timeline, /track rules) that matched a post: one card lists all."""
+    return f"{PREFIX}:sources:{post_id}"
+
+
+# /track rules (bot/store/tracks.py, bot/store/track_usage.py)
+TRACK_IDS = f"{PREFIX}:track:ids"  # zset: rule id -> its number (creation order)
+TRACK_SEQ = f"{PREFIX}:track:seq"  # counter behind rule ids; ids are never reused
+TRACK_DUE = f"{PREFIX}:track:due"  # zset: rule id -> next poll time (active and erroring only)
+TRACK_SIGNATURES = f"{PREFIX}:track:signatures"  # hash: query signature -> rule id
+TRACK_BUDGET = f"{PREFIX}:track:budget"  # dollars a month, absent = no cap
+TRACK_VIP = f"{PREFIX}:track:vip"  # hash: followers threshold
+TRACK_VIP_HANDLES = f"{PREFIX}:track:vip:handles"  # set of casefolded X handles
+TRACK_HOLD = f"{PREFIX}:track:hold"  # X search rate-limited: no rule polls until this time
+TRACK_ADMINS = f"{PREFIX}:track:admins"  # short-lived cache of TRACK_ADMIN_GROUP's members
+
+
+def track_rule(rule_id: str) -> str:
+    return f"{PREFIX}:track:rule:{rule_id}"
+
+
+def track_hits(rule_id: str) -> str:
+    """Zset: post id -> when the rule first matched it (the last 7 days)."""
+    return f"{PREFIX}:track:hits:{rule_id}"
+
+
+# Reply templates (issue 4): one hash of id -> JSON, and the counter that makes new ids.
+TEMPLATES = f"{PREFIX}:templates"
+TEMPLATE_SEQ = f"{PREFIX}:templates:seq"
+
+# Escalation webhook outbox: due times (sorted set), items (hash of JSON), dead letters (list).
+WEBHOOK_DUE = f"{PREFIX}:webhook:due"
+WEBHOOK_ITEMS = f"{PREFIX}:webhook:items"
+WEBHOOK_DEAD = f"{PREFIX}:webhook:dead"
+WEBHOOK_SEQ = f"{PREFIX}:webhook:seq"

@@ -33,6 +33,7 @@ def make_deliverer(
             consumer=consumer or services.consumer,
             default_channel=services.settings.slack_mentions_channel or "",
             retry_seconds=services.settings.delivery_retry_seconds,
+            tier=services.settings.x_access_tier,
         ),
         ChannelPacer(services.redis, services.settings.slack_channel_interval_ms),
     )

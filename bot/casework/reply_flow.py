@@ -1,0 +1,97 @@
+"""Opening, refreshing and checking the Reply modal: everything but the Slack plumbing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.blocks.reply_modal import ReplyForm, reply_modal
+from bot.casework.people import person
+from bot.casework.sending import kept_draft
+from bot.domain.capabilities import can_reply_via_api, rights
+from bot.domain.case import Case
+from bot.domain.mention import Mention
+from bot.domain.reply import signature_for
+from bot.domain.signed_metadata import read_metadata, sign_metadata
+from bot.services import Services
+from bot.store.rights import revoked_rights
+from bot.store.templates import list_templates
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyContext:
+    """What a reply modal was opened for, as carried (signed) in its private_metadata."""
+
+    post_id: str
+    text_version: int = 0
+    source_note: str | None = None
+    drafted_by: str | None = None  # approval mode: the person whose draft an approver edits
+
+    def sign(self, services: Services) -> str:
+        data: dict[str, Any] = {"post_id": self.post_id, "v": self.text_version}
+        if self.source_note:
+            data["src"] = self.source_note[:500]
+        if self.drafted_by:
+            data["by"] = self.drafted_by
+        return sign_metadata(data, services.settings.metadata_key())
+
+    @classmethod
+    def read(cls, services: Services, token: str) -> ReplyContext | None:
+        data = read_metadata(token, services.settings.metadata_key())
+        if data is None or not str(data.get("post_id", "")).isdigit():
+            return None
+        return cls(
+            post_id=str(data["post_id"]),
+            text_version=int(data.get("v", 0)),
+            source_note=data.get("src"),
+            drafted_by=data.get("by"),
+        )
+
+
+def signature(services: Services, user_id: str) -> str:
+    template = services.settings.reply_signature
+    if not template:
+        return ""
+    someone = person(services, user_id)
+    return signature_for(someone.real_name if someone else "", template)
+
+
+def claim_for_drafting(services: Services, case: Case, user_id: str) -> str | None:
+    """Claim (or extend) the case for the drafter; returns someone else's id if they hold it."""
+    ttl = services.settings.claim_minutes * 60
+    holder = services.cases.claim(case.post_id, user_id, ttl)
+    return holder if holder != user_id else None
+
+
+def build_reply_view(
+    services: Services,
+    case: Case,
+    mention: Mention,
+    user_id: str,
+    ctx: ReplyContext,
+    draft: str | None = None,
+) -> dict[str, Any]:
+    tier = services.settings.x_access_tier
+    revoked = revoked_rights(services.redis)
+    holder = claim_for_drafting(services, case, user_id)
+    if draft is None:
+        draft = kept_draft(services, case.post_id, user_id) or f"@{mention.author.username} "
+    form = ReplyForm(
+        metadata=ctx.sign(services),
+        draft=draft,
+        api_allowed=can_reply_via_api(mention, tier, revoked),
+        brand=services.x.me().username,
+        signature=signature(services, user_id),
+        claimed_by_other=holder,
+        claimed_since=_claimed_at(services, case.post_id) if holder else None,
+        can_like="like" in rights(tier, revoked),
+        templates=list_templates(services.redis),
+        text_version=ctx.text_version,
+        source_note=ctx.source_note,
+    )
+    return reply_modal(mention, case, form)
+
+
+def _claimed_at(services: Services, post_id: str) -> float | None:
+    found = services.cases.get(post_id)
+    return found[0].claimed_at if found else None

@@ -1,0 +1,148 @@
+"""Send a public reply exactly once, then bring the case, card, thread and audit up to date."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+
+from bot.casework.cards import refresh_card, say_in_thread
+from bot.domain.case import Case, CaseStatus
+from bot.domain.mention import Mention
+from bot.domain.permissions import Person
+from bot.domain.reply import draft_hash, normalize
+from bot.domain.x_failures import explain_x_failure
+from bot.services import Services
+from bot.sources.x import XError
+from bot.sources.x_write import XWriter
+from bot.store import keys
+from bot.store.audit import AuditLog
+from bot.store.rights import revoke_right
+
+log = structlog.get_logger()
+
+SEND_RECORD_SECONDS = 30 * 24 * 3600  # how long a sent draft is remembered (idempotency)
+IN_FLIGHT_MS = 60_000
+DRAFT_SECONDS = 7 * 24 * 3600
+RETRY_DELAYS = (1.0, 2.0)  # after a 5xx or timeout: two more tries
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    sent: bool
+    message: str
+    reply_id: str | None = None
+
+
+def send_reply(
+    services: Services,
+    case: Case,
+    mention: Mention,
+    text: str,
+    sender: Person,
+    *,
+    drafted_by: Person | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendOutcome:
+    """Post `text` (already composed: signature included) as the reply to the case's post.
+
+    Exactly once: the same draft for the same post is one idempotency key (a double click, a
+    retried request or two people submitting the same text give one post), and one send per
+    case is in flight at a time. Failures keep the draft and say what happened in plain words.
+    """
+    client = services.redis
+    key = keys.send_key(case.post_id, draft_hash(case.post_id, text))
+    if not client.set(key, f"pending:{sender.id}", nx=True, ex=SEND_RECORD_SECONDS):
+        state = str(client.get(key) or "")
+        if state.startswith("sent:"):
+            return SendOutcome(True, "This exact reply was already sent.", state[5:] or None)
+        return SendOutcome(False, "This reply is being sent right now; it will show on the card.")
+    if not client.set(keys.sending(case.post_id), sender.id, nx=True, px=IN_FLIGHT_MS):
+        client.delete(key)
+        return SendOutcome(
+            False,
+            "Someone else is sending a reply to this post right now. "
+            "Wait for the card to update before sending another.",
+        )
+    try:
+        reply_id = _post_with_retries(services, case.post_id, text, sleep)
+    except XError as error:
+        client.delete(key)
+        keep_draft(services, case.post_id, sender.id, text)
+        failure = explain_x_failure(error.kind, error.status, error.detail, error.retry_at)
+        if failure.revoked_right:
+            revoke_right(client, failure.revoked_right)
+        log.warning("reply_failed", post_id=case.post_id, kind=error.kind, status=error.status)
+        return SendOutcome(False, failure.message)
+    finally:
+        client.delete(keys.sending(case.post_id))
+    client.set(key, f"sent:{reply_id}", ex=SEND_RECORD_SECONDS)
+    _after_sent(services, case, mention, text, sender, reply_id, drafted_by)
+    return SendOutcome(True, "Reply sent.", reply_id)
+
+
+def _post_with_retries(
+    services: Services, post_id: str, text: str, sleep: Callable[[float], None]
+) -> str:
+    writer = XWriter(services.x)
+    for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+        try:
+            return writer.post_reply(text, post_id)
+        except XError as error:
+            duplicate = error.kind == "forbidden" and "duplicate" in error.detail.lower()
+            if duplicate and attempt > 0:
+                # An earlier attempt that timed out did land: X now calls it a duplicate.
+                log.info("reply_landed_on_earlier_attempt", post_id=post_id)
+                return ""
+            if error.kind not in ("server", "network") or delay is None:
+                raise
+            log.info("reply_retry", post_id=post_id, attempt=attempt + 1, kind=error.kind)
+            sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _after_sent(
+    services: Services,
+    case: Case,
+    mention: Mention,
+    text: str,
+    sender: Person,
+    reply_id: str,
+    drafted_by: Person | None,
+) -> None:
+    client = services.redis
+    brand = services.x.me().username
+    url = f"https://x.com/{brand}/status/{reply_id}" if reply_id else mention.url
+    client.sadd(keys.replies(case.post_id), normalize(text))
+    client.delete(keys.draft(case.post_id, sender.id))
+    services.cases.set_status(case.post_id, CaseStatus.REPLIED, sender.id, url)
+    services.cases.release_claim(case.post_id)
+    details = {"reply_id": reply_id, "text": text}
+    if drafted_by is not None and drafted_by.id != sender.id:
+        details["drafted_by"] = drafted_by.id
+    AuditLog(client).record(case.post_id, "reply_sent", sender.id, sender.real_name, **details)
+    stop_sla_clock(services, case.post_id, "replied")
+    refresh_card(services, case.post_id)
+    by = f" (drafted by <@{drafted_by.id}>)" if drafted_by and drafted_by.id != sender.id else ""
+    say_in_thread(services, case, f"<@{sender.id}> replied on X{by}: <{url}|view the reply>")
+    log.info("reply_sent", post_id=case.post_id, reply_id=reply_id, user=sender.id)
+
+
+def earlier_replies(services: Services, post_id: str) -> set[str]:
+    return {str(t) for t in services.redis.smembers(keys.replies(post_id))}
+
+
+def keep_draft(services: Services, post_id: str, user_id: str, text: str) -> None:
+    services.redis.set(keys.draft(post_id, user_id), text, ex=DRAFT_SECONDS)
+
+
+def kept_draft(services: Services, post_id: str, user_id: str) -> str | None:
+    value = services.redis.get(keys.draft(post_id, user_id))
+    return str(value) if value else None
+
+
+def stop_sla_clock(services: Services, post_id: str, reason: str) -> None:
+    """Tell the SLA timers (on-call issue) that the case got its answer."""
+    del services, post_id, reason  # wired when the SLA module lands

@@ -1,0 +1,136 @@
+"""Reply button and the live parts of the Reply modal (count as you type, template picker)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import structlog
+from bot.store.templates import get_template
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.reply_modal import TEMPLATE_ACTION, TEXT_ACTION
+from bot.casework.cards import load_case
+from bot.casework.people import refusal_to_send
+from bot.casework.reply_flow import ReplyContext, build_reply_view
+from bot.domain.templates import fill
+from bot.services import Services
+
+log = structlog.get_logger()
+
+UNKNOWN_CASE = (
+    "Earshot does not know this mention (it may be older than its records). Nothing was sent."
+)
+
+
+def open_reply_modal(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    services: Services = context["services"]
+    post_id = str(body["actions"][0].get("value", ""))
+    user_id = body["user"]["id"]
+    open_for(services, client, body, post_id, user_id, ReplyContext(post_id))
+
+
+def open_for(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    post_id: str,
+    user_id: str,
+    ctx: ReplyContext,
+    draft: str | None = None,
+) -> None:
+    """Open the Reply modal for `post_id`, or tell the person why not (ephemeral)."""
+    found = load_case(services, post_id)
+    if found is None:
+        tell(services, body, user_id, UNKNOWN_CASE)
+        return
+    refusal = refusal_to_send(services, user_id)
+    if refusal is not None:
+        tell(services, body, user_id, refusal)
+        return
+    case, mention = found
+    view = build_reply_view(services, case, mention, user_id, ctx, draft)
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        log.warning("reply_modal_open_failed", post_id=post_id, error=error.response.get("error"))
+        tell(
+            services,
+            body,
+            user_id,
+            "Slack did not open the reply window in time; press Reply again.",
+        )
+
+
+def on_draft_changed(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Update the weighted count (and the Open-in-X link) as the person types."""
+    ack()
+    draft = str(body["actions"][0].get("value") or "")
+    _update_modal(context["services"], client, body, draft, bump=False)
+
+
+def on_template_chosen(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    services: Services = context["services"]
+    template_id = str((body["actions"][0].get("selected_option") or {}).get("value", ""))
+    template = get_template(services.redis, template_id)
+    ctx = ReplyContext.read(services, body["view"]["private_metadata"])
+    found = load_case(services, ctx.post_id) if ctx else None
+    if template is None or found is None:
+        return
+    _update_modal(services, client, body, fill(template.text, found[1]), bump=True)
+
+
+def _update_modal(
+    services: Services, client: WebClient, body: dict[str, Any], draft: str, *, bump: bool
+) -> None:
+    view = body.get("view") or {}
+    ctx = ReplyContext.read(services, str(view.get("private_metadata", "")))
+    found = load_case(services, ctx.post_id) if ctx else None
+    if ctx is None or found is None:
+        return  # tampered or unknown: leave the modal as it is; submitting will refuse
+    if bump:
+        ctx = replace(ctx, text_version=ctx.text_version + 1)
+    case, mention = found
+    new_view = build_reply_view(services, case, mention, body["user"]["id"], ctx, draft)
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+    except SlackApiError as error:  # hash_conflict: a newer keystroke already updated it
+        log.info("reply_modal_update_skipped", error=error.response.get("error"))
+
+
+def acknowledge_link(ack: Ack) -> None:
+    ack()  # "Open in X" is a link button: Slack still reports the click
+
+
+def tell(
+    services: Services,
+    body: dict[str, Any],
+    user_id: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """An ephemeral message to the acting person, in the channel they acted from."""
+    channel = (body.get("channel") or {}).get("id") or services.settings.slack_mentions_channel
+    try:
+        services.slack.chat_postEphemeral(
+            channel=str(channel or ""), user=user_id, text=text, blocks=blocks
+        )
+    except SlackApiError as error:
+        log.warning("ephemeral_failed", error=error.response.get("error"))
+
+
+def register(app: App) -> None:
+    app.action("reply")(open_reply_modal)
+    app.action(TEXT_ACTION)(on_draft_changed)
+    app.action(TEMPLATE_ACTION)(on_template_chosen)
+    app.action("reply_open_in_x")(acknowledge_link)

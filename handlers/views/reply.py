@@ -1,0 +1,128 @@
+"""Submitting the Reply modal: checked within Slack's 3 s, sent after the ack, exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from slack_bolt import Ack, App, BoltContext
+
+from bot.blocks.reply_modal import (
+    ANOTHER_BLOCK,
+    CALLBACK_ID,
+    LIKE_BLOCK,
+    TAKEOVER_BLOCK,
+    TEXT_ACTION,
+    checked,
+    draft_value,
+)
+from bot.casework.approval import request_approval
+from bot.casework.cards import load_case
+from bot.casework.engage import like_post
+from bot.casework.manual import record_manual_answer
+from bot.casework.people import is_approver, person, refusal_to_send
+from bot.casework.reply_flow import ReplyContext, signature
+from bot.casework.sending import earlier_replies, keep_draft, send_reply
+from bot.domain.capabilities import can_reply_via_api
+from bot.domain.case import Case
+from bot.domain.mention import Mention
+from bot.domain.reply import compose, draft_problem
+from bot.services import Services
+from bot.store.rights import revoked_rights
+from handlers.actions.reply import tell
+
+log = structlog.get_logger()
+TAMPERED = "This reply window is no longer valid. Close it and press Reply on the card again."
+
+
+def submit_reply(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    services: Services = context["services"]
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    text_block = _text_block_id(values)
+    user_id = body["user"]["id"]
+    ctx = ReplyContext.read(services, str(view.get("private_metadata", "")))
+    found = load_case(services, ctx.post_id) if ctx else None
+    if ctx is None or found is None or text_block is None:
+        log.warning("reply_refused_bad_metadata", user=user_id)
+        ack(response_action="errors", errors={text_block or "reply_text_0": TAMPERED})
+        return
+    case, mention = found
+    draft = draft_value(values) or ""
+    problems = _problems(services, case, mention, user_id, draft, values, text_block)
+    if problems:
+        ack(response_action="errors", errors=problems)
+        return
+    tier, revoked = services.settings.x_access_tier, revoked_rights(services.redis)
+    sender = person(services, user_id)
+    ack()
+    if sender is None:
+        return
+    final = compose(draft, signature(services, user_id))
+    if not can_reply_via_api(mention, tier, revoked):
+        record_manual_answer(services, case, sender, final)
+        return
+    if services.settings.reply_approvers_group and not is_approver(services, user_id):
+        request_approval(services, case, sender, final)
+        return
+    drafter = person(services, ctx.drafted_by) if ctx.drafted_by else None
+    outcome = send_reply(services, case, mention, final, sender, drafted_by=drafter)
+    if not outcome.sent:
+        keep_draft(services, case.post_id, user_id, draft)
+        tell(
+            services,
+            {"channel": {"id": case.channel}},
+            user_id,
+            f"Your reply to @{mention.author.username} was not sent: {outcome.message} "
+            "Your draft is kept: press Reply on the card to send it again.",
+        )
+    elif checked(values, LIKE_BLOCK):
+        like_post(services, case, sender, undo=False)
+
+
+def _problems(
+    services: Services,
+    case: Case,
+    mention: Mention,
+    user_id: str,
+    draft: str,
+    values: dict[str, Any],
+    text_block: str,
+) -> dict[str, str]:
+    """Inline errors for the modal (field -> message); empty when it may be sent."""
+    refusal = refusal_to_send(services, user_id)
+    if refusal is not None:
+        return {text_block: refusal}
+    problem = draft_problem(
+        draft,
+        handle=mention.author.username,
+        signature=signature(services, user_id),
+        earlier=earlier_replies(services, case.post_id),
+    )
+    if problem is not None:
+        return {text_block: problem}
+    if case.answered and not checked(values, ANOTHER_BLOCK):
+        block = ANOTHER_BLOCK if ANOTHER_BLOCK in values else text_block
+        return {
+            block: "This post was already answered. Tick “Send another reply anyway” to "
+            "send a second reply (close and reopen Reply to see the first)."
+        }
+    if case.claimed_by and case.claimed_by != user_id and not checked(values, TAKEOVER_BLOCK):
+        block = TAKEOVER_BLOCK if TAKEOVER_BLOCK in values else text_block
+        return {
+            block: "Someone else is on this case. Tick “Take over this case” to send "
+            "(close and press Reply again if the box is not shown)."
+        }
+    return {}
+
+
+def _text_block_id(values: dict[str, Any]) -> str | None:
+    for block_id, block in values.items():
+        if isinstance(block, dict) and TEXT_ACTION in block:
+            return str(block_id)
+    return None
+
+
+def register(app: App) -> None:
+    app.view(CALLBACK_ID)(submit_reply)
