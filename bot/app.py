@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,42 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
 
     register_all(app)
     return app
+
+
+Listener = Callable[..., Any]
+
+
+def guarded(listener: Listener) -> Listener:
+    """Wrap a listener so it never raises into Bolt.
+
+    Bolt's thread runner loses an ack() that an exception follows within its 10 ms polling
+    window (the request then hangs 3 s and Slack gets a 404), so @app.error alone is not enough:
+    every listener is registered through this guard, which acks if nobody did, logs with context
+    and tells the person, ephemerally, that it failed.
+    """
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", None) is None:
+                ack()
+            body = kwargs.get("body") or {}
+            log.error(
+                "listener_failed",
+                listener=listener.__name__,
+                error=repr(error),
+                type=body.get("type") if isinstance(body, dict) else None,
+                exc_info=error,
+            )
+            context = kwargs.get("context")
+            if context is not None and isinstance(body, dict):
+                tell_user(context, body, GENERIC_FAILURE)
+            return None
+
+    return run
 
 
 def tell_user(context: BoltContext, body: dict[str, Any], text: str) -> None:

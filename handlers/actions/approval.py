@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.app import guarded
 from bot.casework.approval import close_approval, pending_approval
 from bot.casework.cards import load_case
 from bot.casework.people import is_approver, person
@@ -70,4 +71,4 @@ def decide(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
 
 def register(app: App) -> None:
     for action_id in ("approval_approve", "approval_edit", "approval_reject"):
-        app.action(action_id)(decide)
+        app.action(action_id)(guarded(decide))

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.app import guarded
 from bot.blocks.text import slack_time
 from bot.casework.cards import load_case, refresh_card
 from bot.casework.engage import like_post, repost_post
@@ -80,7 +81,7 @@ def engage(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 
 def register(app: App) -> None:
-    app.action("claim")(claim_case)
-    app.action("claim_takeover")(take_over)
+    app.action("claim")(guarded(claim_case))
+    app.action("claim_takeover")(guarded(take_over))
     for action_id in ("like", "unlike", "repost", "unrepost"):
-        app.action(action_id)(engage)
+        app.action(action_id)(guarded(engage))

@@ -6,17 +6,18 @@ from dataclasses import replace
 from typing import Any
 
 import structlog
-from bot.store.templates import get_template
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.app import guarded
 from bot.blocks.reply_modal import TEMPLATE_ACTION, TEXT_ACTION
 from bot.casework.cards import load_case
 from bot.casework.people import refusal_to_send
 from bot.casework.reply_flow import ReplyContext, build_reply_view
 from bot.domain.templates import fill
 from bot.services import Services
+from bot.store.templates import get_template
 
 log = structlog.get_logger()
 
@@ -130,7 +131,7 @@ def tell(
 
 
 def register(app: App) -> None:
-    app.action("reply")(open_reply_modal)
-    app.action(TEXT_ACTION)(on_draft_changed)
-    app.action(TEMPLATE_ACTION)(on_template_chosen)
-    app.action("reply_open_in_x")(acknowledge_link)
+    app.action("reply")(guarded(open_reply_modal))
+    app.action(TEXT_ACTION)(guarded(on_draft_changed))
+    app.action(TEMPLATE_ACTION)(guarded(on_template_chosen))
+    app.action("reply_open_in_x")(guarded(acknowledge_link))

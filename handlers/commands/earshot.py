@@ -15,6 +15,7 @@ import structlog
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.app import guarded
 from bot.services import Services
 
 log = structlog.get_logger()
@@ -69,4 +70,4 @@ def earshot_command(
 
 
 def register(app: App) -> None:
-    app.command("/earshot")(earshot_command)
+    app.command("/earshot")(guarded(earshot_command))

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.app import guarded
 from bot.casework.reply_flow import ReplyContext
 from bot.services import Services
 from handlers.actions.reply import open_for, tell
@@ -57,4 +58,4 @@ def send_as_reply(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
 
 
 def register(app: App) -> None:
-    app.shortcut(CALLBACK_ID)(send_as_reply)
+    app.shortcut(CALLBACK_ID)(guarded(send_as_reply))

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from slack_bolt import Ack, App, BoltContext
 
+from bot.app import guarded
 from bot.blocks.reply_modal import (
     ANOTHER_BLOCK,
     CALLBACK_ID,
@@ -125,4 +126,4 @@ def _text_block_id(values: dict[str, Any]) -> str | None:
 
 
 def register(app: App) -> None:
-    app.view(CALLBACK_ID)(submit_reply)
+    app.view(CALLBACK_ID)(guarded(submit_reply))
