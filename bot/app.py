@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
@@ -31,8 +33,9 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
         signing_secret=signing_secret,
         token_verification_enabled=verify_token,
         raise_error_for_unhandled_request=False,
-        # Socket Mode and HTTP both: ack first, then work (lazy listeners run after the ack).
-        process_before_response=False,
+        # Bolt runs each (guarded) listener in the request thread; the guard hands the work to
+        # a pool and answers Slack the moment the listener acks (see `guarded`).
+        process_before_response=True,
     )
 
     @app.middleware
@@ -58,39 +61,73 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
 
 
 Listener = Callable[..., Any]
+ACK_DEADLINE_SECONDS = 2.5  # Slack gives up after 3 s
+# Listeners run here, so the request thread can answer Slack as soon as they ack.
+_WORK = ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener")
+
+
+class _SignalingAck:
+    """Bolt's ack, plus a signal to the waiting request thread that Slack can have its answer."""
+
+    def __init__(self, ack: Any, acked: threading.Event) -> None:
+        self._ack, self._acked = ack, acked
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._ack(*args, **kwargs)
+        finally:
+            self._acked.set()
+
+    @property
+    def response(self) -> Any:
+        return self._ack.response
 
 
 def guarded(listener: Listener) -> Listener:
-    """Wrap a listener so it never raises into Bolt.
+    """Register listeners through this: ack first, then work, and never raise into Bolt.
 
-    Bolt's thread runner loses an ack() that an exception follows within its 10 ms polling
-    window (the request then hangs 3 s and Slack gets a 404), so @app.error alone is not enough:
-    every listener is registered through this guard, which acks if nobody did, logs with context
-    and tells the person, ephemerally, that it failed.
+    The listener runs on a worker thread; the request thread returns as soon as it calls ack()
+    (with its inline errors, if any), and the rest of the listener goes on after Slack has its
+    answer. This is "ack first, then work" without Bolt's lazy listeners, whose default runner
+    polls for the ack every 10 ms (a 10 ms floor on every click, and an ack that an exception
+    follows quickly is lost). A failure is logged with context and the person is told,
+    ephemerally; if the listener had not acked, the guard does.
     """
 
     @functools.wraps(listener)
-    def run(**kwargs: Any) -> Any:
-        try:
-            return listener(**kwargs)
-        except Exception as error:
-            ack = kwargs.get("ack")
-            if ack is not None and getattr(ack, "response", None) is None:
-                ack()
-            body = kwargs.get("body") or {}
-            log.error(
-                "listener_failed",
-                listener=listener.__name__,
-                error=repr(error),
-                type=body.get("type") if isinstance(body, dict) else None,
-                exc_info=error,
-            )
-            context = kwargs.get("context")
-            if context is not None and isinstance(body, dict):
-                tell_user(context, body, GENERIC_FAILURE)
-            return None
+    def run(**kwargs: Any) -> None:
+        acked = threading.Event()
+        if "ack" in kwargs:
+            kwargs["ack"] = _SignalingAck(kwargs["ack"], acked)
+        else:
+            acked.set()  # events: Bolt acknowledges them itself; nothing to wait for
+        _WORK.submit(_run_safely, listener, kwargs, acked)
+        if not acked.wait(ACK_DEADLINE_SECONDS):
+            log.warning("listener_ack_late", listener=listener.__name__)
 
     return run
+
+
+def _run_safely(listener: Listener, kwargs: dict[str, Any], acked: threading.Event) -> None:
+    try:
+        listener(**kwargs)
+    except Exception as error:
+        ack = kwargs.get("ack")
+        if ack is not None and getattr(ack, "response", None) is None:
+            ack()
+        body = kwargs.get("body") or {}
+        log.error(
+            "listener_failed",
+            listener=listener.__name__,
+            error=repr(error),
+            type=body.get("type") if isinstance(body, dict) else None,
+            exc_info=error,
+        )
+        context = kwargs.get("context")
+        if context is not None and isinstance(body, dict):
+            tell_user(context, body, GENERIC_FAILURE)
+    finally:
+        acked.set()
 
 
 def tell_user(context: BoltContext, body: dict[str, Any], text: str) -> None:

@@ -10,9 +10,9 @@ import redis
 
 from bot.config import Settings
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
-from tests.integration.bolt_driver import BoltDriver
 
 TEST_REDIS_URL = os.environ.get("EARSHOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHANNEL = "C0MENTIONS"

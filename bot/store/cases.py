@@ -10,7 +10,6 @@ import redis
 from bot.domain.case import Case, CaseStatus
 from bot.domain.mention import Mention
 from bot.store import keys
-from bot.store.connection import read_hash
 
 CARD_INDEX_TTL_SECONDS = 180 * 24 * 3600
 
@@ -64,11 +63,14 @@ class CaseStore:
         pipe.set(keys.card_index(channel, ts), mention.post_id, ex=CARD_INDEX_TTL_SECONDS)
 
     def get(self, post_id: str) -> tuple[Case, Mention] | None:
-        raw = read_hash(self.client, keys.case(post_id))
+        # One round trip: handlers read the case on every click.
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.case(post_id))
+            pipe.get(keys.claim(post_id))
+            pipe.pttl(keys.claim(post_id))
+            raw, holder, ttl_ms = pipe.execute()
         if not raw or "mention" not in raw:
             return None
-        holder = self.client.get(keys.claim(post_id))
-        ttl_ms = int(self.client.pttl(keys.claim(post_id))) if holder else -1
         case = Case(
             post_id=post_id,
             channel=raw["channel"],

@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
 from tests.conftest import CHANNEL
-from tests.integration.bolt_driver import BoltDriver, wait_for
 from tests.integration.pipeline_helpers import drain, make_deliverer, make_poller
+from tests.integration.waiting import wait_for
 
 ALICE_X = ("2001", "alice", "Alice Liddell")
 
 
-def deliver(services: Services, x_fake: XFake, text: str = "@earshot_co where is my order?",
-            author: tuple[str, str, str] = ALICE_X) -> tuple[str, str]:
+def deliver(
+    services: Services,
+    x_fake: XFake,
+    text: str = "@earshot_co where is my order?",
+    author: tuple[str, str, str] = ALICE_X,
+) -> tuple[str, str]:
     """A mention that became a card: returns (post id, card ts)."""
     make_poller(services).poll_once()
     post = x_fake.add_post(text, author=author, followers=321)
@@ -26,8 +31,9 @@ def deliver(services: Services, x_fake: XFake, text: str = "@earshot_co where is
     return post["id"], found[0].ts
 
 
-def open_reply(bolt: BoltDriver, slack: SlackFake, post_id: str, ts: str,
-               user: str = "U0ALICE") -> dict[str, Any]:
+def open_reply(
+    bolt: BoltDriver, slack: SlackFake, post_id: str, ts: str, user: str = "U0ALICE"
+) -> dict[str, Any]:
     """Press Reply on the card; returns the modal Slack now shows."""
     before = len(slack.views())
     response = bolt.block_action("reply", post_id, user=user, message_ts=ts)
@@ -53,11 +59,19 @@ def modal_values(view: dict[str, Any], text: str, ticks: tuple[str, ...] = ()) -
     return values
 
 
-def submit(bolt: BoltDriver, view: dict[str, Any], text: str, user: str = "U0ALICE",
-           ticks: tuple[str, ...] = (), metadata: str | None = None) -> Any:
+def submit(
+    bolt: BoltDriver,
+    view: dict[str, Any],
+    text: str,
+    user: str = "U0ALICE",
+    ticks: tuple[str, ...] = (),
+    metadata: str | None = None,
+) -> Any:
     response = bolt.view_submission(
-        "reply_modal", modal_values(view, text, ticks),
-        private_metadata=view["private_metadata"] if metadata is None else metadata, user=user,
+        "reply_modal",
+        modal_values(view, text, ticks),
+        private_metadata=view["private_metadata"] if metadata is None else metadata,
+        user=user,
     )
     assert response.status_code == 200
     return response.json() if response.text else {}

@@ -8,11 +8,11 @@ import redis
 
 from bot.sandbox.server import Fault, Response
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
 from bot.store.audit import AuditLog
 from tests.conftest import CHANNEL
-from tests.integration.bolt_driver import BoltDriver, wait_for
 from tests.integration.casework_helpers import (
     deliver,
     ephemerals_for,
@@ -21,6 +21,7 @@ from tests.integration.casework_helpers import (
     thread,
     x_replies,
 )
+from tests.integration.waiting import wait_for
 
 
 def card_text(slack: SlackFake, ts: str) -> str:
@@ -75,8 +76,9 @@ def test_concurrent_double_submit_makes_one_post(
     post_id, ts = deliver(services, x_fake)
     view = open_reply(bolt, slack_fake, post_id, ts)
     x_fake.inject(Fault("/2/tweets", Response(0), count=2, delay_seconds=0.3))
-    threads = [threading.Thread(target=submit, args=(bolt, view, "@alice on it!"))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=submit, args=(bolt, view, "@alice on it!")) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -174,7 +176,10 @@ def test_an_already_answered_post_needs_an_explicit_second_reply(
 
 
 def test_post_that_does_not_summon_us_offers_the_manual_path(
-    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver,
+    services: Services,
+    x_fake: XFake,
+    slack_fake: SlackFake,
+    bolt: BoltDriver,
     redis_client: redis.Redis,
 ) -> None:
     """Self-serve: a post that does not mention or quote us cannot be answered via the API.
@@ -183,8 +188,11 @@ def test_post_that_does_not_summon_us_offers_the_manual_path(
     post_id, ts = deliver(services, x_fake, text="@earshot_co hi")
     raw = redis_client.hget("{earshot}:case:" + post_id, "mention")
     assert raw is not None
-    redis_client.hset("{earshot}:case:" + post_id, "mention",
-                      raw.replace('"summons_us":true', '"summons_us":false'))
+    redis_client.hset(
+        "{earshot}:case:" + post_id,
+        "mention",
+        raw.replace('"summons_us":true', '"summons_us":false'),
+    )
     view = open_reply(bolt, slack_fake, post_id, ts)
     text = str(view["blocks"])
     assert "does not accept an API reply" in text and "x.com/intent/post?in_reply_to=" in text

@@ -6,10 +6,10 @@ import pytest
 
 from bot.config import Settings
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
 from tests.conftest import CHANNEL, sandbox_settings
-from tests.integration.bolt_driver import BoltDriver, wait_for
 from tests.integration.casework_helpers import (
     deliver,
     ephemerals_for,
@@ -17,6 +17,7 @@ from tests.integration.casework_helpers import (
     thread,
     x_replies,
 )
+from tests.integration.waiting import wait_for
 
 
 def test_send_as_reply_opens_a_confirmation_and_sends_nothing_by_itself(
@@ -26,8 +27,12 @@ def test_send_as_reply_opens_a_confirmation_and_sends_nothing_by_itself(
     undone); nothing reaches X until the person confirms; then exactly one reply."""
     post_id, ts = deliver(services, x_fake)
     before = len(slack_fake.views())
-    bolt.message_action("send_as_reply", text="@alice sorry &amp; thanks <@U0ALICE>",
-                        thread_ts=ts, message_ts="1999.000001")
+    bolt.message_action(
+        "send_as_reply",
+        text="@alice sorry &amp; thanks <@U0ALICE>",
+        thread_ts=ts,
+        message_ts="1999.000001",
+    )
     view = wait_for(lambda: slack_fake.views()[before:], what="the confirmation")[-1]
     draft = next(b for b in view["blocks"] if b.get("type") == "input")
     assert draft["element"]["initial_value"] == "@alice sorry & thanks"
@@ -44,8 +49,9 @@ def test_send_as_reply_outside_a_card_thread_explains_itself(
     _post_id, ts = deliver(services, x_fake)
     bolt.message_action("send_as_reply", text="hi", thread_ts=None, message_ts="123.4")
     bolt.message_action("send_as_reply", text="card", thread_ts=ts, message_ts=ts)
-    notes = wait_for(lambda: len(ephemerals_for(slack_fake, "U0ALICE")) >= 2 or None,
-                     what="two explanations")
+    notes = wait_for(
+        lambda: len(ephemerals_for(slack_fake, "U0ALICE")) >= 2 or None, what="two explanations"
+    )
     assert notes
     assert all("thread of a mention card" in n for n in ephemerals_for(slack_fake, "U0ALICE"))
 
@@ -56,8 +62,9 @@ def test_self_serve_cards_have_no_like_button_and_like_is_refused(
     """Self-serve tiers lost likes: no Like button; a forged like click is refused, no call."""
     post_id, ts = deliver(services, x_fake)
     card = next(m for m in slack_fake.messages(CHANNEL) if m["ts"] == ts)
-    action_ids = [e["action_id"] for b in card["blocks"] if b["type"] == "actions"
-                  for e in b["elements"]]
+    action_ids = [
+        e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert action_ids == ["reply", "claim", "escalate", "repost", "resolve"]
     bolt.block_action("like", post_id, message_ts=ts)
     assert "cannot like" in wait_for(lambda: ephemerals_for(slack_fake, "U0ALICE"))[0]
@@ -84,11 +91,13 @@ def test_repost_once_shown_on_the_card_and_undo(
 
 
 @pytest.fixture
-def enterprise(settings: Settings, redis_client: object, x_fake: XFake,
-               slack_fake: SlackFake) -> Services:
+def enterprise(
+    settings: Settings, redis_client: object, x_fake: XFake, slack_fake: SlackFake
+) -> Services:
     x_fake.set_tier("enterprise")
-    return build_services(sandbox_settings(x_fake, slack_fake, x_access_tier="enterprise"),
-                          redis_client)  # type: ignore[arg-type]
+    return build_services(
+        sandbox_settings(x_fake, slack_fake, x_access_tier="enterprise"), redis_client
+    )  # type: ignore[arg-type]
 
 
 def test_enterprise_like_and_a_403_hides_the_button(
@@ -104,8 +113,9 @@ def test_enterprise_like_and_a_403_hides_the_button(
         message = wait_for(lambda: ephemerals_for(slack_fake, "U0ALICE"))[0]
         assert "hidden" in message
         card = next(m for m in slack_fake.messages(CHANNEL) if m["ts"] == ts)
-        ids = [e["action_id"] for b in card["blocks"] if b["type"] == "actions"
-               for e in b["elements"]]
+        ids = [
+            e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+        ]
         assert "like" not in ids
     finally:
         driver.close()
@@ -117,9 +127,9 @@ def test_approval_mode_holds_drafts_until_an_approver_approves(
     """With an approvers group, Bob's draft waits in the thread; Alice (approver) approves it;
     it is posted once and the audit names both."""
     slack_fake.set_usergroup("S0APPROVE", ["U0ALICE"])
-    services = build_services(sandbox_settings(x_fake, slack_fake,
-                                               reply_approvers_group="S0APPROVE"),
-                              redis_client)  # type: ignore[arg-type]
+    services = build_services(
+        sandbox_settings(x_fake, slack_fake, reply_approvers_group="S0APPROVE"), redis_client
+    )  # type: ignore[arg-type]
     post_id, ts = deliver(services, x_fake)
     driver = BoltDriver(services, slack_fake)
     try:
@@ -132,8 +142,7 @@ def test_approval_mode_holds_drafts_until_an_approver_approves(
         approval_id = draft["blocks"][1]["elements"][0]["value"]
         driver.block_action("approval_approve", approval_id, user="U0BOB", message_ts=draft["ts"])
         assert "approvers" in wait_for(lambda: ephemerals_for(slack_fake, "U0BOB"))[0]
-        driver.block_action("approval_approve", approval_id, user="U0ALICE",
-                            message_ts=draft["ts"])
+        driver.block_action("approval_approve", approval_id, user="U0ALICE", message_ts=draft["ts"])
         wait_for(lambda: x_replies(x_fake), what="the approved reply")
         assert len(x_replies(x_fake)) == 1
         from bot.store.audit import AuditLog
