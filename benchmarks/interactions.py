@@ -20,23 +20,20 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import redis
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bot.config import Settings  # noqa: E402
-from bot.logging import configure_logging  # noqa: E402
-from bot.pipeline.deliver import Deliverer, DeliveryConfig  # noqa: E402
-from bot.pipeline.ingest import Ingest  # noqa: E402
-from bot.pipeline.pacing import ChannelPacer  # noqa: E402
-from bot.sandbox.slack_api import SlackFake  # noqa: E402
-from bot.sandbox.slack_user import SlackUser  # noqa: E402
-from bot.sandbox.x_api import XFake  # noqa: E402
-from bot.services import Services, build_services  # noqa: E402
-from bot.sources.x import parse_page  # noqa: E402
+from bot.config import Settings
+from bot.logging import configure_logging
+from bot.pipeline.deliver import Deliverer, DeliveryConfig
+from bot.pipeline.ingest import Ingest
+from bot.pipeline.pacing import ChannelPacer
+from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import SlackUser
+from bot.sandbox.x_api import XFake
+from bot.services import Services, build_services
+from bot.sources.x import parse_page
 
 REDIS_URL = "redis://127.0.0.1:6379/8"
 CHANNEL = "C0MENTIONS"
@@ -47,27 +44,40 @@ SECRET = "bench-secret"
 def settings(x: XFake, slack: SlackFake) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-sandbox", slack_signing_secret="bench-secret",  # type: ignore[arg-type]
-        slack_api_base_url=f"{slack.base_url}/api/", slack_mentions_channel=CHANNEL,
-        x_api_base_url=x.base_url, x_bearer_token="b", x_api_key="k",  # type: ignore[arg-type]
-        x_api_secret="s", x_access_token="1000-a", x_access_token_secret="t",  # type: ignore[arg-type]
-        redis_url=REDIS_URL, slack_channel_interval_ms=0,
+        slack_bot_token="xoxb-sandbox",
+        slack_signing_secret="bench-secret",  # type: ignore[arg-type]
+        slack_api_base_url=f"{slack.base_url}/api/",
+        slack_mentions_channel=CHANNEL,
+        x_api_base_url=x.base_url,
+        x_bearer_token="b",
+        x_api_key="k",  # type: ignore[arg-type]
+        x_api_secret="s",
+        x_access_token="1000-a",
+        x_access_token_secret="t",  # type: ignore[arg-type]
+        redis_url=REDIS_URL,
+        slack_channel_interval_ms=0,
     )
 
 
 def deliver_cases(services: Services, x: XFake) -> list[tuple[str, str]]:
     """Put CASES mentions through ingest and delivery; returns (post id, card ts)."""
-    posts = [x.add_post(f"@earshot_co help me please #{n}", author=(str(3000 + n), f"u{n}",
-                                                                      f"User {n}"))
-             for n in range(CASES)]
+    posts = [
+        x.add_post(f"@earshot_co help me please #{n}", author=(str(3000 + n), f"u{n}", f"User {n}"))
+        for n in range(CASES)
+    ]
     me = services.x.me()
-    body = {"data": [{**p, "author_id": p["author_id"]} for p in x.all_posts()],
-            "includes": {"users": []}}
+    body = {
+        "data": [{**p, "author_id": p["author_id"]} for p in x.all_posts()],
+        "includes": {"users": []},
+    }
     page = parse_page(body, me, ("mentions",))
     Ingest(services.redis).ingest("x:mentions", page.mentions, None)
-    deliverer = Deliverer(services.redis, services.slack,
-                          DeliveryConfig(consumer="bench", default_channel=CHANNEL),
-                          ChannelPacer(services.redis, 0))
+    deliverer = Deliverer(
+        services.redis,
+        services.slack,
+        DeliveryConfig(consumer="bench", default_channel=CHANNEL),
+        ChannelPacer(services.redis, 0),
+    )
     deliverer.ensure_group()
     services.redis.set("{earshot}:alive:bench", "1", ex=600)
     while deliverer.step(block_ms=50):
@@ -84,9 +94,14 @@ def wait(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> Non
         time.sleep(0.005)
 
 
+def card_replied(slack: SlackFake, ts: str) -> bool:
+    card = next(m for m in slack.messages(CHANNEL) if m["ts"] == ts)
+    return "Replied" in str(card["blocks"])
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def start_serve(x: XFake, slack: SlackFake) -> tuple[subprocess.Popen[bytes], SlackUser]:
@@ -94,13 +109,28 @@ def start_serve(x: XFake, slack: SlackFake) -> tuple[subprocess.Popen[bytes], Sl
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-sandbox", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_BASE_URL": f"{slack.base_url}/api/", "SLACK_MENTIONS_CHANNEL": CHANNEL,
-           "X_API_BASE_URL": x.base_url, "X_BEARER_TOKEN": "b", "X_API_KEY": "k",
-           "X_API_SECRET": "s", "X_ACCESS_TOKEN": "1000-a", "X_ACCESS_TOKEN_SECRET": "t",
-           "REDIS_URL": REDIS_URL, "PORT": str(port), "LOG_FORMAT": "json"}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-sandbox",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_BASE_URL": f"{slack.base_url}/api/",
+        "SLACK_MENTIONS_CHANNEL": CHANNEL,
+        "X_API_BASE_URL": x.base_url,
+        "X_BEARER_TOKEN": "b",
+        "X_API_KEY": "k",
+        "X_API_SECRET": "s",
+        "X_ACCESS_TOKEN": "1000-a",
+        "X_ACCESS_TOKEN_SECRET": "t",
+        "REDIS_URL": REDIS_URL,
+        "PORT": str(port),
+        "LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def up() -> bool:
         try:
@@ -125,8 +155,11 @@ def ack_latency(bolt: SlackUser, slack: SlackFake, cases: list[tuple[str, str]])
         elif kind == 1:
             response = bolt.block_action("reply", post_id, user=users[n % 2], message_ts=ts)
         else:
-            response = bolt.view_submission("reply_modal", {"reply_text_0": {"reply_text": {
-                "type": "plain_text_input", "value": ""}}}, private_metadata="forged")
+            response = bolt.view_submission(
+                "reply_modal",
+                {"reply_text_0": {"reply_text": {"type": "plain_text_input", "value": ""}}},
+                private_metadata="forged",
+            )
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.status_code
         return elapsed
@@ -143,22 +176,29 @@ def send_to_replied(bolt: SlackUser, slack: SlackFake, cases: list[tuple[str, st
     for n, (post_id, ts) in enumerate(cases[:40]):
         before = len(slack.views())
         bolt.block_action("reply", post_id, user="U0ALICE", message_ts=ts)
-        wait(lambda: len(slack.views()) > before, "the reply modal")
+        wait(lambda before=before: len(slack.views()) > before, "the reply modal")
         view = slack.views()[-1]
-        values = {b["block_id"]: {"reply_text": {"type": "plain_text_input",
-                                                 "value": f"@u{n} thanks, fixed! ({n})"}}
-                  for b in view["blocks"] if b.get("type") == "input"
-                  and b["element"].get("action_id") == "reply_text"}
-        ticks = {b["block_id"]: {b["block_id"]: {"type": "checkboxes", "selected_options": [
-            {"value": "yes"}]}} for b in view["blocks"] if b.get("block_id") in (
-            "reply_takeover", "reply_another")}
+        values = {
+            b["block_id"]: {
+                "reply_text": {"type": "plain_text_input", "value": f"@u{n} thanks, fixed! ({n})"}
+            }
+            for b in view["blocks"]
+            if b.get("type") == "input" and b["element"].get("action_id") == "reply_text"
+        }
+        ticks = {
+            b["block_id"]: {
+                b["block_id"]: {"type": "checkboxes", "selected_options": [{"value": "yes"}]}
+            }
+            for b in view["blocks"]
+            if b.get("block_id") in ("reply_takeover", "reply_another")
+        }
         started = time.perf_counter()
-        answer = bolt.view_submission("reply_modal", {**values, **ticks},
-                                      private_metadata=view["private_metadata"])
+        answer = bolt.view_submission(
+            "reply_modal", {**values, **ticks}, private_metadata=view["private_metadata"]
+        )
         if answer.text:
             raise SystemExit(f"reply refused: {answer.text}")
-        wait(lambda: "Replied" in str(next(m for m in slack.messages(CHANNEL)
-                                           if m["ts"] == ts)["blocks"]), "the Replied card")
+        wait(lambda ts=ts: card_replied(slack, ts), "the Replied card")
         timings.append(time.perf_counter() - started)
     return timings
 

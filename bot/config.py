@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     claim_minutes: float = Field(default=15.0, gt=0)
     escalation_webhook_url: str | None = None
     escalation_webhook_secret: SecretStr | None = None
+    escalation_webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    escalation_webhook_retry_seconds: float = Field(default=5.0, gt=0)
+    # /track: the user group (ID) allowed to change rules; unset = everyone.
+    track_admin_group: str | None = None
     # Advanced knobs, documented in the README; the defaults are what production wants.
     slack_channel_interval_ms: int = Field(default=1000, ge=0)
     delivery_retry_seconds: float = Field(default=10.0, gt=0)
@@ -151,6 +155,11 @@ class Settings(BaseSettings):
             for group in groups
             if not USERGROUP_ID.match(group)
         ]
+        if self.track_admin_group and not USERGROUP_ID.match(self.track_admin_group):
+            found.append(
+                f"TRACK_ADMIN_GROUP={self.track_admin_group!r} is not a user group ID (like "
+                "S0123ABCD): find it in the group's URL, or unset it to let everyone change rules"
+            )
         if self.escalation_webhook_url and not _present(self.escalation_webhook_secret):
             found.append(
                 "ESCALATION_WEBHOOK_SECRET is not set: set a long random string so the "

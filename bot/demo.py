@@ -16,12 +16,14 @@ from bot.config import Settings
 from bot.logging import configure_logging
 from bot.pipeline.worker import Worker
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import SlackUser
 from bot.sandbox.x_api import XFake
 from bot.serve import create_server
 from bot.services import build_services
 from bot.store.connection import connect, redis_answers
 
 DEMO_DB = 13
+SIGNING_SECRET = "sandbox-signing-secret"
 CHANNEL = "C0MENTIONS"
 SAMPLES: list[tuple[str, str, str, int, str]] = [
     (
@@ -79,7 +81,7 @@ def open_demo_redis() -> tuple[redis.Redis, str]:
 def demo_settings(x: XFake, slack: SlackFake) -> Settings:
     return Settings(
         slack_bot_token="xoxb-sandbox",  # type: ignore[arg-type]
-        slack_signing_secret="sandbox-signing-secret",  # type: ignore[arg-type]
+        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
         slack_app_token=None,
         slack_api_base_url=f"{slack.base_url}/api/",
         slack_mentions_channel=CHANNEL,
@@ -113,8 +115,11 @@ def run_demo(seconds: float = 0) -> int:
     say(f"serve: http://127.0.0.1:{server.effective_port}/healthz  (Ctrl-C stops everything)\n")
     for thread in threads:
         thread.start()
+    colleague = SlackUser(
+        f"http://127.0.0.1:{server.effective_port}/slack/events", SIGNING_SECRET, slack
+    )
     try:
-        _show(x, slack, services, stop, seconds)
+        _show(x, slack, services, stop, seconds, colleague)
     finally:
         worker.stop.set()
         server.close()
@@ -126,12 +131,26 @@ def run_demo(seconds: float = 0) -> int:
     return 0
 
 
-def _show(x: XFake, slack: SlackFake, services: Any, stop: threading.Event, seconds: float) -> None:
+REPLY_TO = "kenji_t"
+REPLY_TEXT = (
+    "@kenji_t ご不便をおかけしてすみません🙏 バージョン1.2.1で修正しました。更新をお試しください。"
+)
+
+
+def _show(
+    x: XFake,
+    slack: SlackFake,
+    services: Any,
+    stop: threading.Event,
+    seconds: float,
+    colleague: SlackUser,
+) -> None:
+    """Seed the sample mentions one by one, print every card as it lands or changes, and once
+    all are in, have a colleague answer one of them through the real Reply button and modal."""
     deadline = time.monotonic() + seconds if seconds else None
     _wait_for_checkpoint(services, stop)
-    pending = list(SAMPLES)
-    shown = 0
-    next_seed = time.monotonic()
+    pending, seen = list(SAMPLES), dict[str, str]()
+    next_seed, replied = time.monotonic(), False
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if pending and time.monotonic() >= next_seed:
             author_id, username, name, followers, text = pending.pop(0)
@@ -143,11 +162,44 @@ def _show(x: XFake, slack: SlackFake, services: Any, stop: threading.Event, seco
             )
             say(f"→ X: @{username} posted a mention")
             next_seed = time.monotonic() + 1.5
-        messages = slack.messages(CHANNEL)
-        for message in messages[shown:]:
-            say("\n" + render_card_text(message.get("blocks") or []) + "\n" + "─" * 72)
-        shown = len(messages)
+        for message in slack.messages(CHANNEL):
+            if message.get("thread_ts"):
+                continue
+            rendered = render_card_text(message.get("blocks") or [])
+            if seen.get(message["ts"]) != rendered:
+                label = "Card updated" if message["ts"] in seen else "New card"
+                say(f"\n[{label}]\n{rendered}\n" + "─" * 72)
+                seen[message["ts"]] = rendered
+        if not pending and len(seen) == len(SAMPLES) and not replied:
+            replied = _colleague_replies(x, slack, colleague, stop)
         stop.wait(0.2)
+
+
+def _colleague_replies(
+    x: XFake, slack: SlackFake, colleague: SlackUser, stop: threading.Event
+) -> bool:
+    """Alice presses Reply on Kenji's card and sends an answer (signed requests to serve)."""
+    card = next(m for m in slack.messages(CHANNEL) if f"@{REPLY_TO}" in str(m.get("blocks")))
+    post_id = card["metadata"]["event_payload"]["post_id"]
+    say(f"\n← Slack: Alice presses Reply on @{REPLY_TO}'s card")
+    before = len(slack.views())
+    colleague.block_action("reply", post_id, user="U0ALICE", message_ts=card["ts"])
+    while len(slack.views()) == before and not stop.wait(0.05):
+        pass
+    view = slack.views()[-1]
+    values = {
+        b["block_id"]: {"reply_text": {"type": "plain_text_input", "value": REPLY_TEXT}}
+        for b in view["blocks"]
+        if b.get("block_id", "").startswith("reply_text_")
+    }
+    say(f"← Slack: she writes “{REPLY_TEXT}” and presses Send reply")
+    colleague.view_submission("reply_modal", values, private_metadata=view["private_metadata"])
+    while not x.posts_by_us() and not stop.wait(0.05):
+        pass
+    if x.posts_by_us():
+        reply = x.posts_by_us()[0]
+        say(f"→ X: @earshot_co replied to @{REPLY_TO} (post {reply['id']})")
+    return True
 
 
 def _wait_for_checkpoint(services: Any, stop: threading.Event) -> None:

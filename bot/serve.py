@@ -40,7 +40,7 @@ def create_server(services: Services, host: str = "0.0.0.0", port: int | None = 
             build_wsgi(services, app),
             host=host,
             port=settings.port if port is None else port,
-            threads=16,
+            threads=32,
             ident="earshot",
         ),
     )

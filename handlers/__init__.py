@@ -7,14 +7,37 @@ from slack_bolt import App
 
 def register_all(app: App) -> None:
     """Wire every surface: one line per surface module (each has register(app))."""
-    from handlers.actions import approval, card, reply
-    from handlers.commands import earshot
+    import handlers.commands.audit  # its /earshot subcommand registers on import
+    import handlers.commands.templates  # noqa: F401  (likewise)
+    from handlers.actions import acknowledge, approval, card, escalate, reply, resolve
+    from handlers.actions import templates as template_buttons
+    from handlers.commands import earshot, oncall, report
     from handlers.shortcuts import send_as_reply
+    from handlers.views import escalate as escalate_view
     from handlers.views import reply as reply_view
+    from handlers.views import resolve as resolve_view
+    from handlers.views import templates as template_form
 
     earshot.register(app)
+    oncall.register(app)
+    report.register(app)
+    acknowledge.register(app)
     reply.register(app)
     card.register(app)
     approval.register(app)
     reply_view.register(app)
     send_as_reply.register(app)
+    resolve.register(app)
+    resolve_view.register(app)
+    escalate.register(app)
+    escalate_view.register(app)
+    template_buttons.register(app)
+    template_form.register(app)
+
+    # /track (issue 5): the command, the App Home tab and the tab's Pause/Resume buttons.
+    from handlers.actions import track_home
+    from handlers.commands import track
+    from handlers.events import home
+
+    for surface in (track, home, track_home):
+        surface.register(app)

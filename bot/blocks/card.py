@@ -42,6 +42,10 @@ BLOCK_TEXT = "card_text"
 BLOCK_META = "card_meta"
 BLOCK_STATUS = "card_status"
 BLOCK_ACTIONS = "card_actions"
+BLOCK_MARKS = "card_marks"
+
+# How a card is marked out (Mention.marks, set by /track routing).
+MARK_LABELS = {"high-priority": ":rotating_light: *High priority*", "vip": ":star: *VIP author*"}
 
 _COUNT_UNITS = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"))
 _LINKABLE_NOTE = re.compile(r"https?://[^\s<>|]+")
@@ -68,6 +72,8 @@ def build_card(
     ]
     if actions:
         blocks.append(_actions_block(mention.post_id, actions))
+    if mention.marks:
+        blocks.insert(0, _marks_block(mention.marks))
     return blocks
 
 
@@ -106,6 +112,12 @@ def format_follower_count(count: int) -> str:
     return (f"{whole:,}" if tenth == 0 else f"{whole:,}.{tenth}") + suffix
 
 
+def _marks_block(marks: Sequence[str]) -> Block:
+    shown = [MARK_LABELS.get(mark, escape_mrkdwn(mark)) for mark in marks]
+    text = {"type": "mrkdwn", "text": "  ".join(shown), "verbatim": True}
+    return {"type": "section", "block_id": BLOCK_MARKS, "text": text}
+
+
 def _author_block(author: Author) -> Block:
     name = escape_and_truncate(author.name.strip() or author.username, NAME_LIMIT)
     handle = f"<{escape_mrkdwn(author.profile_url)}|@{escape_mrkdwn(author.username)}>"
@@ -123,9 +135,10 @@ def _text_block(text: str) -> Block:
 
 def _meta_block(mention: Mention) -> Block:
     parts = [f"<{escape_mrkdwn(mention.url)}|Open on X>", slack_date(mention.created_at)]
-    if mention.rules:
-        noun = "Rule" if len(mention.rules) == 1 else "Rules"
-        parts.append(f"{noun}: {escape_and_truncate(', '.join(mention.rules), RULES_LIMIT)}")
+    rules = mention.rule_labels or mention.rules
+    if rules:
+        noun = "Rule" if len(rules) == 1 else "Rules"
+        parts.append(f"{noun}: {escape_and_truncate(', '.join(rules), RULES_LIMIT)}")
     return {"type": "context", "block_id": BLOCK_META, "elements": [mrkdwn(" · ".join(parts))]}
 
 

@@ -14,7 +14,7 @@ def record_manual_answer(services: Services, case: Case, who: Person, text: str)
     services.cases.set_status(case.post_id, CaseStatus.REPLIED, who.id, "answered by hand on X")
     services.cases.release_claim(case.post_id)
     AuditLog(services.redis).record(case.post_id, "reply_manual", who.id, who.real_name, text=text)
-    stop_sla_clock(services, case.post_id, "replied")
+    stop_sla_clock(services, case.post_id, "replied", who.id)
     refresh_card(services, case.post_id)
     say_in_thread(
         services,

@@ -20,10 +20,12 @@ from bot.sources.x_write import XWriter
 from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.rights import revoke_right
+from bot.store.sla import stop_case_clock
 
 log = structlog.get_logger()
 
 SEND_RECORD_SECONDS = 30 * 24 * 3600  # how long a sent draft is remembered (idempotency)
+PENDING_SECONDS = 300  # a send that died mid-flight frees its draft after this
 IN_FLIGHT_MS = 60_000
 DRAFT_SECONDS = 7 * 24 * 3600
 RETRY_DELAYS = (1.0, 2.0)  # after a 5xx or timeout: two more tries
@@ -34,6 +36,7 @@ class SendOutcome:
     sent: bool
     message: str
     reply_id: str | None = None
+    first_time: bool = True  # False: an earlier identical send already did it
 
 
 def send_reply(
@@ -46,20 +49,40 @@ def send_reply(
     drafted_by: Person | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendOutcome:
-    """Post `text` (already composed: signature included) as the reply to the case's post.
+    """Post `text` (signature included) as the reply to the case's post, exactly once, and
+    bring the case, card, thread, audit and SLA clock up to date. A failure keeps the draft."""
+    outcome = post_once(services, case.post_id, text, sender.id, sleep=sleep)
+    if not outcome.sent:
+        keep_draft(services, case.post_id, sender.id, text)
+    elif outcome.first_time:
+        _after_sent(services, case, mention, text, sender, outcome.reply_id or "", drafted_by)
+    return outcome
 
-    Exactly once: the same draft for the same post is one idempotency key (a double click, a
-    retried request or two people submitting the same text give one post), and one send per
-    case is in flight at a time. Failures keep the draft and say what happened in plain words.
+
+def post_once(
+    services: Services,
+    post_id: str,
+    text: str,
+    sender_id: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendOutcome:
+    """POST the reply unless this exact text was already sent (or is being sent) to the post.
+
+    The same text for the same post is one idempotency key: a double click, a retried request
+    or two people submitting the same draft give one post. One send per case is in flight at a
+    time. Failures are explained in plain words; nothing else changes.
     """
     client = services.redis
-    key = keys.send_key(case.post_id, draft_hash(case.post_id, text))
-    if not client.set(key, f"pending:{sender.id}", nx=True, ex=SEND_RECORD_SECONDS):
+    key = keys.send_key(post_id, draft_hash(post_id, text))
+    if not client.set(key, f"pending:{sender_id}", nx=True, ex=PENDING_SECONDS):
         state = str(client.get(key) or "")
         if state.startswith("sent:"):
-            return SendOutcome(True, "This exact reply was already sent.", state[5:] or None)
+            return SendOutcome(
+                True, "This exact reply was already sent.", state[5:] or None, first_time=False
+            )
         return SendOutcome(False, "This reply is being sent right now; it will show on the card.")
-    if not client.set(keys.sending(case.post_id), sender.id, nx=True, px=IN_FLIGHT_MS):
+    if not client.set(keys.sending(post_id), sender_id, nx=True, px=IN_FLIGHT_MS):
         client.delete(key)
         return SendOutcome(
             False,
@@ -67,19 +90,18 @@ def send_reply(
             "Wait for the card to update before sending another.",
         )
     try:
-        reply_id = _post_with_retries(services, case.post_id, text, sleep)
+        reply_id = _post_with_retries(services, post_id, text, sleep)
     except XError as error:
         client.delete(key)
-        keep_draft(services, case.post_id, sender.id, text)
         failure = explain_x_failure(error.kind, error.status, error.detail, error.retry_at)
         if failure.revoked_right:
             revoke_right(client, failure.revoked_right)
-        log.warning("reply_failed", post_id=case.post_id, kind=error.kind, status=error.status)
+        log.warning("reply_failed", post_id=post_id, kind=error.kind, status=error.status)
         return SendOutcome(False, failure.message)
     finally:
-        client.delete(keys.sending(case.post_id))
+        client.delete(keys.sending(post_id))
     client.set(key, f"sent:{reply_id}", ex=SEND_RECORD_SECONDS)
-    _after_sent(services, case, mention, text, sender, reply_id, drafted_by)
+    client.sadd(keys.replies(post_id), normalize(text))
     return SendOutcome(True, "Reply sent.", reply_id)
 
 
@@ -115,7 +137,6 @@ def _after_sent(
     client = services.redis
     brand = services.x.me().username
     url = f"https://x.com/{brand}/status/{reply_id}" if reply_id else mention.url
-    client.sadd(keys.replies(case.post_id), normalize(text))
     client.delete(keys.draft(case.post_id, sender.id))
     services.cases.set_status(case.post_id, CaseStatus.REPLIED, sender.id, url)
     services.cases.release_claim(case.post_id)
@@ -123,7 +144,7 @@ def _after_sent(
     if drafted_by is not None and drafted_by.id != sender.id:
         details["drafted_by"] = drafted_by.id
     AuditLog(client).record(case.post_id, "reply_sent", sender.id, sender.real_name, **details)
-    stop_sla_clock(services, case.post_id, "replied")
+    stop_sla_clock(services, case.post_id, "replied", sender.id)
     refresh_card(services, case.post_id)
     by = f" (drafted by <@{drafted_by.id}>)" if drafted_by and drafted_by.id != sender.id else ""
     say_in_thread(services, case, f"<@{sender.id}> replied on X{by}: <{url}|view the reply>")
@@ -143,6 +164,6 @@ def kept_draft(services: Services, post_id: str, user_id: str) -> str | None:
     return str(value) if value else None
 
 
-def stop_sla_clock(services: Services, post_id: str, reason: str) -> None:
-    """Tell the SLA timers (on-call issue) that the case got its answer."""
-    del services, post_id, reason  # wired when the SLA module lands
+def stop_sla_clock(services: Services, post_id: str, reason: str, by: str) -> None:
+    """The case got its first answer: record the response time, stop the escalation steps."""
+    stop_case_clock(services.redis, post_id, reason, by=by)

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.card import card_fallback_text, card_metadata, render_card
 from bot.domain.mention import Mention
+from bot.pipeline.merge import MatchMerger, Placement
 from bot.pipeline.pacing import ChannelPacer
 from bot.store import keys
 from bot.store.cases import CaseStore
@@ -67,12 +68,16 @@ class Deliverer:
         route: Callable[[Mention], str] | None = None,
         clock: Callable[[], float] = time.time,
         on_recorded: Sequence[RecordHook] = (),
+        place: Placement | None = None,
     ) -> None:
         self.client, self.slack, self.config, self.pacer = client, slack, config, pacer
         self.cases, self.metrics, self.health = CaseStore(client), Metrics(client), Health(client)
         self.route = route or (lambda _mention: config.default_channel)
         self.clock = clock
         self.on_recorded = list(on_recorded)
+        # `place` (channel and card contents from every source that matched the post) wins
+        # over `route`, which only picks a channel.
+        self.merger = MatchMerger(client, slack, place, config.tier) if place else None
         self._slack_problem = False
 
     def ensure_group(self) -> None:
@@ -128,6 +133,9 @@ class Deliverer:
         return [(entry_id, fields) for _stream, items in reply or [] for entry_id, fields in items]
 
     def deliver(self, entry_id: str, fields: dict[str, str]) -> None:
+        if "update" in fields:
+            self._merge_update(entry_id, fields["update"])
+            return
         try:
             mention = Mention.from_json(fields["mention"])
         except (KeyError, TypeError, ValueError) as error:
@@ -139,22 +147,43 @@ class Deliverer:
         if not take_item_lock(self.client, mention.post_id, self.config.consumer, LOCK_TTL_MS):
             return  # a live worker is on it
         try:
-            channel, ts = self._post_once(mention)
+            channel, mention = self._placed(mention)
+            channel, ts = self._post_once(mention, channel)
             self._record(entry_id, mention, channel, ts)
+            if self.merger is not None and not self.merger.refresh(mention.post_id):
+                self.client.xadd(keys.INBOX, {"update": mention.post_id})  # try again later
         except DeliveryPostponed as postponed:
             self.metrics.incr("delivery_errors")
             log.warning("card_postponed", post_id=mention.post_id, reason=str(postponed))
         finally:
             release_item_lock(self.client, mention.post_id, self.config.consumer)
 
-    def _post_once(self, mention: Mention) -> tuple[str, str]:
+    def _placed(self, mention: Mention) -> tuple[str, Mention]:
+        if self.merger is None:
+            return self.route(mention), mention
+        return self.merger.placed(mention)
+
+    def _merge_update(self, entry_id: str, post_id: str) -> None:
+        """Another source matched a post already seen: re-render its card if it is out (if not,
+        its delivery reads every source, and checks again once recorded)."""
+        if self.merger is None or not post_id.isdigit() or not self.cases.exists(post_id):
+            self._ack(entry_id)
+            return
+        if not take_item_lock(self.client, post_id, self.config.consumer, LOCK_TTL_MS):
+            return  # left pending: retried once the lock is free
+        try:
+            if self.merger.refresh(post_id):
+                self._ack(entry_id)
+        finally:
+            release_item_lock(self.client, post_id, self.config.consumer)
+
+    def _post_once(self, mention: Mention, channel: str) -> tuple[str, str]:
         intent = read_hash(self.client, keys.intent(mention.post_id))
         if intent:
             found = self._find_posted_card(mention.post_id, intent["channel"], float(intent["at"]))
             if found is not None:
                 log.info("card_reconciled", post_id=mention.post_id, channel=intent["channel"])
                 return intent["channel"], found
-        channel = self.route(mention)
         if self.client.exists(keys.channel_down(channel)):
             raise DeliveryPostponed(f"channel {channel} unusable, waiting before retrying")
         self.client.hset(

@@ -15,14 +15,23 @@ from bot.store import keys
 log = structlog.get_logger()
 
 # One script = one atomic step: a crash leaves either nothing or everything of a batch.
-# KEYS: inbox, checkpoint, seen keys...; ARGV: checkpoint ("" = keep), seen ttl, payloads...
+# KEYS: inbox, checkpoint, seen keys (n), sources keys (n)
+# ARGV: checkpoint ("" = keep), seen ttl, source, payloads (n), post ids (n)
+# Each post's sources set records every source that offered it (one card lists them all); a new
+# source offering a post already seen appends an `update` entry so its card can be re-rendered.
 # X ids are 64-bit: Lua numbers are doubles, so ids are compared as (length, string).
 _INGEST = """
+local n = (#KEYS - 2) / 2
 local added = 0
-for i = 3, #KEYS do
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then
-    redis.call('XADD', KEYS[1], '*', 'mention', ARGV[i])
+for i = 1, n do
+  local fresh = redis.call('SET', KEYS[2 + i], '1', 'NX', 'EX', ARGV[2])
+  local joined = redis.call('SADD', KEYS[2 + n + i], ARGV[3])
+  redis.call('EXPIRE', KEYS[2 + n + i], ARGV[2])
+  if fresh then
+    redis.call('XADD', KEYS[1], '*', 'mention', ARGV[3 + i])
     added = added + 1
+  elseif joined == 1 then
+    redis.call('XADD', KEYS[1], '*', 'update', ARGV[3 + n + i])
   end
 end
 local new = ARGV[1]
@@ -45,16 +54,24 @@ class Ingest:
 
     def ingest(self, source: str, mentions: Sequence[Mention], checkpoint: str | None) -> int:
         """Append the unseen mentions; move `source`'s checkpoint to `checkpoint` if it is newer.
+        Every offered post remembers `source` among the sources that matched it.
 
         Returns how many were new. Safe to call again with the same posts (they are skipped).
         """
         now = time.time()
         payloads = [_stamp(m, now).to_json() for m in mentions]
         seen_keys = [keys.seen(m.post_id) for m in mentions]
+        source_keys = [keys.post_sources(m.post_id) for m in mentions]
         added = int(
             self._script(
-                keys=[keys.INBOX, keys.checkpoint(source), *seen_keys],
-                args=[checkpoint or "", SEEN_TTL_SECONDS, *payloads],
+                keys=[keys.INBOX, keys.checkpoint(source), *seen_keys, *source_keys],
+                args=[
+                    checkpoint or "",
+                    SEEN_TTL_SECONDS,
+                    source,
+                    *payloads,
+                    *(m.post_id for m in mentions),
+                ],
             )
         )
         if added:

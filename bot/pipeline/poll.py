@@ -15,6 +15,7 @@ from bot.sources.x import XError, XSource
 from bot.store.health import Health
 from bot.store.lease import Lease
 from bot.store.metrics import Metrics
+from bot.store.source_health import record_successful_poll
 
 log = structlog.get_logger()
 
@@ -64,6 +65,7 @@ class MentionsPoller:
             log.info("x_poll_recovered", after_failures=self.failures)
         self.failures = 0
         self.health.ok("x")
+        record_successful_poll(self.health.client, MENTIONS, self.clock())
         return self.interval
 
     def _first_start(self) -> None:

@@ -1,4 +1,4 @@
-"""The worker process: the mentions poller and card delivery until told to stop."""
+"""The worker process: the mentions poller, card delivery and timers until told to stop."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from collections.abc import Callable
 
 import structlog
 
+from bot.casework.autoreply import AutoReplySender
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
+from bot.pipeline.escalation_webhook import EscalationWebhookSender
 from bot.pipeline.ingest import Ingest
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.poll import MENTIONS, MentionsPoller
+from bot.pipeline.timers import TimerLoop
+from bot.pipeline.track_poll import build_track_poller
+from bot.pipeline.track_route import TrackRouter
 from bot.services import Services
 from bot.store import keys
 from bot.store.lease import Lease
+from bot.store.sla import sla_record_hook
 
 log = structlog.get_logger()
 
@@ -40,6 +46,7 @@ class Worker:
             metrics=services.metrics,
             interval=interval,
             backfill=backfill,
+            clock=services.clock,
         )
         self.deliverer = Deliverer(
             services.redis,
@@ -51,11 +58,18 @@ class Worker:
                 tier=settings.x_access_tier,
             ),
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
+            on_recorded=[sla_record_hook(services.redis, services.clock)],
+            # One card per post, listing every /track rule it matched, routed by priority.
+            place=TrackRouter(services.redis, settings.slack_mentions_channel or "").place,
         )
+        self.timers = TimerLoop(services, autoreply=AutoReplySender(services))
 
         # Background loops beside delivery: each runs until `stop` is set, restarted on a crash.
         self.loops: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("mentions-poller", self.poller.run),
+            ("track-poller", build_track_poller(services).run),
+            ("timers", self.timers.run),
+            ("escalation-webhooks", EscalationWebhookSender(services).run),
         ]
 
     def run(self) -> None:

@@ -26,7 +26,9 @@ class Request:
         return json.loads(self.body or b"null")
 
     def form(self) -> dict[str, str]:
-        parsed = parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
+        # "replace": clients post binary uploads (files.getUploadURLExternal's URL) with the
+        # form content type; Slack takes the bytes as they are, so must the fakes.
+        parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
         return {key: values[-1] for key, values in parsed.items()}
 
 

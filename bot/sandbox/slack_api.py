@@ -84,6 +84,7 @@ class SlackFake(SandboxServer):
             "conversations.history": slack_chat.history,
             "conversations.info": slack_chat.conversation_info,
             "conversations.join": slack_chat.join,
+            "conversations.open": slack_chat.open_conversation,
             "reactions.add": slack_chat.add_reaction,
             "views.open": slack_views.views_open,
             "views.push": slack_views.views_push,

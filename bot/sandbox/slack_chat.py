@@ -244,3 +244,43 @@ def join(ws: Workspace, args: Args) -> Args:
     warning = "already_in_channel" if channel.is_member else None
     channel.is_member = True
     return with_warning({"channel": channel.as_object()}, warning)
+
+
+def open_conversation(ws: Workspace, args: Args) -> Args:
+    """conversations.open for one user: the app's direct message with them (made on first use).
+
+    Multi-person DMs are not modelled; more than one user is refused as Slack refuses a mix it
+    cannot open. A DM's id is "D" + the user id without its "U", so it is stable across calls.
+    """
+    wanted = [u for u in (text_arg(args, "users") or "").split(",") if u]
+    channel_id = text_arg(args, "channel")
+    if not wanted and channel_id is None:
+        raise SlackError("users_list_not_supplied")
+    if channel_id is not None and not wanted:
+        found = ws.channels.get(channel_id)
+        if found is None or not channel_id.startswith("D"):
+            raise SlackError("channel_not_found")
+        wanted = next(iter(found.members or ()), "").split()
+    if len(wanted) > 1:
+        raise SlackError("method_not_supported_for_channel_type")
+    user = ws.users.get(wanted[0] if wanted else "")
+    if user is None:
+        raise SlackError("user_not_found")
+    if user["deleted"]:
+        raise SlackError("user_disabled")
+    dm_id = "D" + user["id"].removeprefix("U")
+    already = dm_id in ws.channels
+    if not already:
+        ws.channels[dm_id] = Channel(id=dm_id, name=dm_id.lower(), members={user["id"]})
+    im = ws.channels[dm_id]
+    shown: Args = {"id": dm_id}
+    if flag_arg(args, "return_im"):
+        shown |= {
+            "created": im.created, "is_im": True, "is_org_shared": False, "user": user["id"],
+            "last_read": "0000000000.000000", "latest": None, "unread_count": 0,
+            "unread_count_display": 0, "is_open": True, "priority": 0,
+        }  # fmt: skip
+    fields: Args = {"channel": shown}
+    if already:
+        fields |= {"no_op": True, "already_open": True}
+    return fields

@@ -23,6 +23,7 @@ TWEEPY_BASE = "https://api.twitter.com"
 TWEET_FIELDS = ["author_id", "created_at", "conversation_id", "referenced_tweets", "entities"]
 USER_FIELDS = ["name", "username", "public_metrics", "verified", "verified_type"]
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
+SEARCH_ENDPOINT = "tweets/search/recent"  # key of its x-rate-limit-* headers in rate_limits
 
 ErrorKind = Literal["rate_limited", "unauthorized", "forbidden", "bad_request", "server", "network"]
 
@@ -125,6 +126,34 @@ class XSource:
             user_auth=True,
         )
         return parse_page(body, me, rules=("mentions",))
+
+    def search_page(
+        self,
+        query: str,
+        since_id: str | None,
+        next_token: str | None,
+        max_results: int = 100,
+        *,
+        start_time: datetime | None = None,
+        source: str = "search",
+    ) -> Page:
+        """One page of recent search (app-only Bearer auth: its own 450/15 min window), newest
+        first; each post comes back tagged with `source` as its rule."""
+        me = self.me()
+        body = self.call(
+            SEARCH_ENDPOINT,
+            self.client.search_recent_tweets,
+            query,
+            since_id=since_id,
+            next_token=next_token,
+            start_time=start_time if since_id is None else None,
+            max_results=max(10, min(100, max_results)),
+            tweet_fields=TWEET_FIELDS,
+            user_fields=USER_FIELDS,
+            expansions=EXPANSIONS,
+            user_auth=False,
+        )
+        return parse_page(body, me, rules=(source,))
 
     def call(self, endpoint: str, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Run one tweepy call; classify failures as XError and remember rate-limit headers."""

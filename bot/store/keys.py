@@ -87,12 +87,16 @@ TIMERS_INFLIGHT = f"{PREFIX}:timers:inflight"  # claimed timers -> lease expiry
 ROTATIONS = f"{PREFIX}:oncall:rotations"  # hash: team -> rotation JSON
 ONCALL_ANNOUNCED = f"{PREFIX}:oncall:announced"  # hash: team -> who the last handoff named
 OFFICE = f"{PREFIX}:oncall:office"  # hash: hours, sla, policy, autoreply (JSON each)
-SLA_INDEX = f"{PREFIX}:sla:index"  # sorted set: post id -> when its clock started
 
 
 def sla(post_id: str) -> str:
     """A case's SLA clock: start, deadline, escalation step, first response."""
     return f"{PREFIX}:sla:{post_id}"
+
+
+def sla_day(day: str) -> str:
+    """List of the post ids whose SLA clock started on a UTC day (YYYY-MM-DD), for reports."""
+    return f"{PREFIX}:sla:day:{day}"
 
 
 def last_poll(source: str) -> str:

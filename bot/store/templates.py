@@ -84,7 +84,7 @@ class TemplateStore:
         """("saved", new id) or ("full" | "duplicate", the clashing id or "")."""
         record = _record(title, text, by)
         record["created_by"], record["created_at"] = by, record["updated_at"]
-        args = [MAX_TEMPLATES, json.dumps(record), _title_key(title)]
+        args: list[str | int] = [MAX_TEMPLATES, json.dumps(record), _title_key(title)]
         result = self._add(keys=[keys.TEMPLATES, keys.TEMPLATE_SEQ], args=args)
         return _outcome(result)
 

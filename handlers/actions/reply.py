@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import guarded
 from bot.blocks.reply_modal import TEMPLATE_ACTION, TEXT_ACTION
-from bot.casework.cards import load_case
+from bot.casework.cards import load_case, refresh_card
 from bot.casework.people import refusal_to_send
 from bot.casework.reply_flow import ReplyContext, build_reply_view
 from bot.domain.templates import fill
@@ -66,6 +66,9 @@ def open_for(
             user_id,
             "Slack did not open the reply window in time; press Reply again.",
         )
+        return
+    if case.claimed_by is None:
+        refresh_card(services, post_id)  # opening Reply claimed it: everyone sees who drafts
 
 
 def on_draft_changed(

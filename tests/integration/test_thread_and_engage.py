@@ -25,7 +25,7 @@ def test_send_as_reply_opens_a_confirmation_and_sends_nothing_by_itself(
 ) -> None:
     """The shortcut on a thread message opens the reply modal with that text (Slack markup
     undone); nothing reaches X until the person confirms; then exactly one reply."""
-    post_id, ts = deliver(services, x_fake)
+    _post_id, ts = deliver(services, x_fake)
     before = len(slack_fake.views())
     bolt.message_action(
         "send_as_reply",

@@ -76,3 +76,10 @@ def test_secrets_never_appear_in_problem_lines() -> None:
     """Problem lines never echo a secret value back."""
     lines = settings(slack_bot_token="xoxp-very-secret-value", x_api_key="").problems()
     assert not any("very-secret-value" in line for line in lines)
+
+
+def test_track_admin_group_must_be_a_user_group_id() -> None:
+    """TRACK_ADMIN_GROUP takes a user group ID; a @handle is one line naming the variable."""
+    assert settings(track_admin_group="S0ADMINS").problems() == []
+    lines = settings(track_admin_group="@admins").problems()
+    assert len(lines) == 1 and lines[0].startswith("TRACK_ADMIN_GROUP=")

@@ -1,0 +1,29 @@
+"""Who is acting on a case or on the templates, and whether they may (guests and outsiders not)."""
+
+from __future__ import annotations
+
+import structlog
+from slack_sdk.errors import SlackApiError
+
+from bot.casework.people import home_team, person
+from bot.domain.acting import acting_refusal
+from bot.domain.permissions import Person
+from bot.services import Services
+
+log = structlog.get_logger()
+
+NOT_FOUND = "Earshot could not look you up in Slack; try again in a minute."
+
+
+def acting_person(services: Services, user_id: str, what: str) -> tuple[Person | None, str | None]:
+    """(the person, None) when they may do `what`; (…, why not) otherwise. Never raises for Slack
+    trouble: that is a refusal to try again, and nothing is changed."""
+    try:
+        someone = person(services, user_id) if user_id else None
+        team = home_team(services) if someone is not None else ""
+    except (SlackApiError, OSError) as error:
+        log.warning("acting_person_failed", user=user_id, error=repr(error))
+        return None, NOT_FOUND
+    if someone is None:
+        return None, NOT_FOUND
+    return someone, acting_refusal(someone, team, what)

@@ -1,0 +1,147 @@
+"""The first-response SLA and the escalation policy: who is pinged, how, and when."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+MAX_STEPS = 10
+MAX_REPEAT = 10
+MAX_PINGS = 50
+DEFAULT_SLA_SECONDS = 60 * 60  # "customers expect an answer within the hour"
+
+
+class StepAction(StrEnum):
+    THREAD = "thread"  # ping the on-call person in the card's thread
+    DM = "dm"  # direct message to the on-call person, and mention the next one in the thread
+    HERE = "here"  # @here in the escalation channel
+
+
+ACTION_LABELS: dict[StepAction, str] = {
+    StepAction.THREAD: "ping the on-call person in the card thread",
+    StepAction.DM: "direct message to the on-call person, mention the next one",
+    StepAction.HERE: "@here in the escalation channel",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    offset: int  # seconds after the SLA deadline
+    action: StepAction
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Steps after the deadline; the whole list runs again `repeat` more times, `every` apart."""
+
+    steps: tuple[Step, ...]
+    repeat: int = 0
+    every: int = 0  # seconds between the starts of two rounds (> the last step's offset)
+
+    def schedule(self) -> list[Step]:
+        """Every ping in order, offsets from the deadline (at most MAX_PINGS)."""
+        pings = [
+            Step(step.offset + round_ * self.every, step.action)
+            for round_ in range(self.repeat + 1)
+            for step in self.steps
+        ]
+        return pings[:MAX_PINGS]
+
+    def to_json(self) -> str:
+        steps = [[s.offset, s.action.value] for s in self.steps]
+        return json.dumps({"steps": steps, "repeat": self.repeat, "every": self.every})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Policy:
+        data: dict[str, Any] = json.loads(raw)
+        steps = tuple(Step(int(o), StepAction(a)) for o, a in data["steps"])
+        return cls(steps, int(data.get("repeat", 0)), int(data.get("every", 0)))
+
+
+DEFAULT_POLICY = Policy(
+    steps=(Step(0, StepAction.THREAD), Step(1800, StepAction.DM), Step(3600, StepAction.HERE)),
+    repeat=1,
+    every=5400,
+)
+
+
+def describe_policy(policy: Policy) -> list[str]:
+    lines = [
+        f"{'at the deadline' if s.offset == 0 else '+' + duration_text(s.offset)}: "
+        f"{ACTION_LABELS[s.action]}"
+        for s in policy.steps
+    ]
+    if policy.repeat:
+        rounds = "round" if policy.repeat == 1 else "rounds"
+        lines.append(
+            f"then {policy.repeat} more {rounds}, each {duration_text(policy.every)} "
+            "after the previous one started"
+        )
+    return lines
+
+
+def policy_text(policy: Policy) -> str:
+    """The policy as /oncall policy takes it, so it can be copied, edited and sent back."""
+    text = ", ".join(f"{duration_text(s.offset)} {s.action.value}" for s in policy.steps)
+    if policy.repeat:
+        text += f" repeat {policy.repeat} every {duration_text(policy.every)}"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfig:
+    """First-response target (None = off), per-rule targets, and the team that is paged."""
+
+    target: int | None = DEFAULT_SLA_SECONDS
+    per_rule: dict[str, int] = field(default_factory=dict)
+    team: str | None = None
+
+    def target_for(self, rules: tuple[str, ...]) -> int | None:
+        """The tightest target among the mention's rules, else the default one."""
+        specific = [self.per_rule[r] for r in rules if r in self.per_rule]
+        return min(specific) if specific else self.target
+
+    def to_json(self) -> str:
+        return json.dumps({"target": self.target, "per_rule": self.per_rule, "team": self.team})
+
+    @classmethod
+    def from_json(cls, raw: str) -> SlaConfig:
+        data: dict[str, Any] = json.loads(raw)
+        target = data.get("target")
+        return cls(
+            target=None if target is None else int(target),
+            per_rule={str(k): int(v) for k, v in (data.get("per_rule") or {}).items()},
+            team=data.get("team") or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AutoReply:
+    """The out-of-hours public reply: off by default, and only ever a text a person wrote."""
+
+    enabled: bool = False
+    template: str | None = None
+    written_by: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"enabled": self.enabled, "template": self.template, "written_by": self.written_by}
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> AutoReply:
+        data: dict[str, Any] = json.loads(raw)
+        return cls(bool(data.get("enabled")), data.get("template"), data.get("written_by"))
+
+
+def duration_text(seconds: int) -> str:
+    """3600 -> "1h", 5400 -> "1h30m", 0 -> "0m" (the form /oncall accepts back)."""
+    if seconds <= 0:
+        return "0m"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    units = ((days, "d"), (hours, "h"), (minutes, "m"), (secs, "s"))
+    return "".join(f"{value}{unit}" for value, unit in units if value)

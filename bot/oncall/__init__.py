@@ -1,0 +1,1 @@
+"""On-call: carrying out /oncall, paging people, escalation steps, source alerts and reports."""

@@ -1,0 +1,201 @@
+"""Each case's SLA clock: started with the case, advanced by escalation steps, stopped by people.
+
+The clock starts inside the MULTI that records a delivered case (a delivery record hook), so a
+case never exists without its clock, nor a clock without its case. Stopping cancels whatever
+escalation step is planned and, for a reply, keeps the first-response time for the figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import redis
+
+from bot.domain.figures import CaseClock
+from bot.domain.hours import add_business_seconds, business_seconds_between, is_open
+from bot.domain.mention import Mention
+from bot.store import keys
+from bot.store.connection import read_hash
+from bot.store.oncall import Office, OncallStore
+
+RETENTION_SECONDS = 100 * 86400  # reports look back at most 30 days; keep a margin
+STOP_REASONS = ("acknowledged", "replied", "resolved")
+
+# KEYS: sla record, due timers, inflight timers. ARGV: reason, now, by, business seconds,
+# member prefix. Cancels the planned step; a reply keeps the first response (once).
+_STOP = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local step = redis.call('HGET', KEYS[1], 'step')
+if step and step ~= 'done' then
+  redis.call('ZREM', KEYS[2], ARGV[5] .. step)
+  redis.call('ZREM', KEYS[3], ARGV[5] .. step)
+end
+if redis.call('HGET', KEYS[1], 'state') == 'open' then
+  redis.call('HSET', KEYS[1], 'state', 'stopped', 'stopped_reason', ARGV[1],
+             'stopped_at', ARGV[2], 'stopped_by', ARGV[3], 'step', 'done')
+end
+if ARGV[1] == 'replied' and redis.call('HEXISTS', KEYS[1], 'first_response_at') == 0 then
+  redis.call('HSET', KEYS[1], 'first_response_at', ARGV[2], 'responder', ARGV[3],
+             'first_response_business', ARGV[4])
+end
+if ARGV[1] == 'resolved' and redis.call('HEXISTS', KEYS[1], 'resolved_at') == 0 then
+  redis.call('HSET', KEYS[1], 'resolved_at', ARGV[2])
+end
+return 1
+"""
+
+# KEYS: sla record, due timers, inflight timers. ARGV: fired member, fired step,
+# next member ('' = none), next due, next step. Only the holder of a live step advances it.
+_ADVANCE = """
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+if redis.call('HGET', KEYS[1], 'step') ~= ARGV[2] then return 0 end
+redis.call('HINCRBY', KEYS[1], 'pings', 1)
+if ARGV[3] == '' then
+  redis.call('HSET', KEYS[1], 'step', 'done')
+else
+  redis.call('HSET', KEYS[1], 'step', ARGV[5])
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+end
+return 1
+"""
+
+
+def step_member(post_id: str, step: int) -> str:
+    return f"s:{post_id}:{step}"
+
+
+def closed_member(post_id: str) -> str:
+    return f"c:{post_id}"
+
+
+def clock_from_hash(post_id: str, raw: dict[str, str]) -> CaseClock:
+    step = raw.get("step", "done")
+    return CaseClock(
+        post_id=post_id,
+        start=float(raw["start"]),
+        deadline=_number(raw.get("deadline")),
+        target=int(raw["target"]) if raw.get("target") else None,
+        rules=tuple(r for r in raw.get("rules", "").split("\n") if r),
+        step=int(step) if step.isdigit() else None,
+        state=raw.get("state", "open"),
+        stopped_reason=raw.get("stopped_reason") or None,
+        stopped_by=raw.get("stopped_by") or None,
+        first_response_at=_number(raw.get("first_response_at")),
+        first_response_business=_number(raw.get("first_response_business")),
+        responder=raw.get("responder") or None,
+        resolved_at=_number(raw.get("resolved_at")),
+        pings=int(raw.get("pings", 0)),
+    )
+
+
+def _number(raw: str | None) -> float | None:
+    return float(raw) if raw else None
+
+
+def start_case_clock(
+    pipe: redis.client.Pipeline, office: Office, post_id: str, rules: tuple[str, ...], start: float
+) -> None:
+    """Queue a new clock on `pipe`: the deadline counted in business hours, the first step, and
+    a "we are closed" notice when the case arrives outside business hours."""
+    target = office.sla.target_for(rules)
+    deadline = add_business_seconds(office.hours, start, target) if target else None
+    schedule = office.policy.schedule()
+    fields: dict[Any, Any] = {"start": repr(start), "rules": "\n".join(rules), "state": "open"}
+    fields |= {"target": str(target or ""), "deadline": repr(deadline) if deadline else ""}
+    fields["step"] = "0" if deadline is not None and schedule else "done"
+    pipe.hset(keys.sla(post_id), mapping=fields)
+    pipe.expire(keys.sla(post_id), RETENTION_SECONDS)
+    day = keys.sla_day(_utc_day(start))
+    pipe.rpush(day, post_id)
+    pipe.expire(day, RETENTION_SECONDS)
+    if fields["step"] == "0" and deadline is not None:
+        pipe.zadd(keys.TIMERS, {step_member(post_id, 0): deadline + schedule[0].offset})
+    if office.hours_set and not is_open(office.hours, start):
+        pipe.zadd(keys.TIMERS, {closed_member(post_id): start})
+
+
+RecordHook = Callable[[redis.client.Pipeline, Mention, str, str], None]
+
+
+def sla_record_hook(client: redis.Redis, clock: Callable[[], float] = time.time) -> RecordHook:
+    """The delivery hook that starts each new case's clock in the MULTI that records it."""
+    store = OncallStore(client)
+
+    def start_clock(pipe: redis.client.Pipeline, mention: Mention, channel: str, ts: str) -> None:
+        del channel, ts
+        start_case_clock(pipe, store.office(), mention.post_id, mention.rules, clock())
+
+    return start_clock
+
+
+def stop_case_clock(
+    client: redis.Redis,
+    post_id: str,
+    reason: str,
+    *,
+    by: str | None = None,
+    at: float | None = None,
+) -> None:
+    """Stop the case's escalation steps: `reason` is "acknowledged", "replied" or "resolved".
+
+    A reply also records the first-response time (the first reply only), 24/7 and in business
+    hours. Safe to call more than once, and for cases that have no clock (no-op).
+    """
+    if reason not in STOP_REASONS:
+        raise ValueError(f"reason must be one of {STOP_REASONS}, not {reason!r}")
+    now = time.time() if at is None else at
+    business = ""
+    if reason == "replied":
+        start = client.hget(keys.sla(post_id), "start")
+        if start is None:
+            return
+        hours = OncallStore(client).office().hours
+        business = repr(business_seconds_between(hours, float(str(start)), now))
+    script = client.register_script(_STOP)
+    record_keys = [keys.sla(post_id), keys.TIMERS, keys.TIMERS_INFLIGHT]
+    script(keys=record_keys, args=[reason, repr(now), by or "", business, f"s:{post_id}:"])
+
+
+def advance_clock(
+    client: redis.Redis, post_id: str, fired: int, then: tuple[int, float] | None
+) -> bool:
+    """After step `fired` went out: plan step `then` (index, due) or mark the steps done.
+    False when the clock was stopped or moved on meanwhile (then nothing is planned)."""
+    script = client.register_script(_ADVANCE)
+    record_keys = [keys.sla(post_id), keys.TIMERS, keys.TIMERS_INFLIGHT]
+    args: list[Any] = [step_member(post_id, fired), str(fired)]
+    args += [step_member(post_id, then[0]), repr(then[1]), str(then[0])] if then else ["", "", ""]
+    return bool(script(keys=record_keys, args=args))
+
+
+def case_clock(client: redis.Redis, post_id: str) -> CaseClock | None:
+    raw = read_hash(client, keys.sla(post_id))
+    return clock_from_hash(post_id, raw) if raw.get("start") else None
+
+
+def clocks_between(client: redis.Redis, since: float, until: float) -> list[CaseClock]:
+    """Every case whose clock started in [since, until), oldest first."""
+    day, last = _day_of(since), _day_of(until)
+    ids: list[str] = []
+    while day <= last:
+        listed = cast(list[Any], client.lrange(keys.sla_day(day.isoformat()), 0, -1))
+        ids += [str(post_id) for post_id in listed]
+        day += timedelta(days=1)
+    with client.pipeline(transaction=False) as pipe:
+        for post_id in ids:
+            pipe.hgetall(keys.sla(post_id))
+        rows = cast(list[dict[str, str]], pipe.execute())
+    found = [clock_from_hash(i, row) for i, row in zip(ids, rows, strict=True) if row.get("start")]
+    return sorted((c for c in found if since <= c.start < until), key=lambda c: c.start)
+
+
+def _day_of(at: float) -> date:
+    return datetime.fromtimestamp(at, UTC).date()
+
+
+def _utc_day(at: float) -> str:
+    return _day_of(at).isoformat()

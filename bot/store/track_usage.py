@@ -1,0 +1,94 @@
+"""What /track rules matched (per-rule post ids, 7 days), their figures, the budget and VIPs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import redis
+
+from bot.domain.case import CaseStatus
+from bot.domain.track_rule import DEFAULT_VIP_FOLLOWERS, RuleFigures, VipPolicy
+from bot.store import keys
+
+DAY = 86_400.0
+WEEK = 7 * DAY
+STATS_SAMPLE = 500  # the most recent matches looked at for "answered" figures
+
+
+class TrackUsage:
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    # -- matches ------------------------------------------------------------------------
+
+    def figures(self, rule_ids: Sequence[str], now: float) -> list[RuleFigures]:
+        """Posts in the last 24 h and 7 d, and how many of the recent ones were answered."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for rule_id in rule_ids:
+                key = keys.track_hits(rule_id)
+                pipe.zcount(key, now - DAY, "+inf")
+                pipe.zcount(key, now - WEEK, "+inf")
+                pipe.zrevrange(key, 0, STATS_SAMPLE - 1)
+            raw: list[Any] = pipe.execute()
+        found = []
+        for index, rule_id in enumerate(rule_ids):
+            day, week, recent = raw[3 * index : 3 * index + 3]
+            found.append(self._answered(rule_id, int(day), int(week), [str(p) for p in recent]))
+        return found
+
+    def _answered(self, rule_id: str, day: int, week: int, posts: list[str]) -> RuleFigures:
+        with self.client.pipeline(transaction=False) as pipe:
+            for post_id in posts:
+                pipe.hmget(keys.case(post_id), ["status", "status_at", "delivered_at"])
+            rows: list[Any] = pipe.execute() if posts else []
+        carded = answered = 0
+        waits: list[float] = []
+        for status, status_at, delivered_at in rows:
+            if status is None:
+                continue
+            carded += 1
+            if status == CaseStatus.REPLIED.value:
+                answered += 1
+                if status_at and delivered_at:
+                    waits.append(max(0.0, float(status_at) - float(delivered_at)))
+        average = sum(waits) / len(waits) if waits else None
+        return RuleFigures(rule_id, day, week, len(posts), carded, answered, average)
+
+    # -- budget and VIPs ------------------------------------------------------------------
+
+    def budget(self) -> float | None:
+        value = self.client.get(keys.TRACK_BUDGET)
+        try:
+            return float(str(value)) if value else None
+        except ValueError:
+            return None
+
+    def set_budget(self, amount: float | None) -> None:
+        if amount is None:
+            self.client.delete(keys.TRACK_BUDGET)
+        else:
+            self.client.set(keys.TRACK_BUDGET, f"{amount:.2f}")
+
+    def vip(self) -> VipPolicy:
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.TRACK_VIP, "followers")
+            pipe.smembers(keys.TRACK_VIP_HANDLES)
+            followers, handles = pipe.execute()
+        threshold: int | None = DEFAULT_VIP_FOLLOWERS
+        if followers == "off":
+            threshold = None
+        elif followers and str(followers).isdigit():
+            threshold = int(followers)
+        return VipPolicy(threshold, frozenset(str(h) for h in cast(set[str], handles)))
+
+    def set_vip_followers(self, followers: int | None) -> None:
+        self.client.hset(keys.TRACK_VIP, "followers", "off" if followers is None else followers)
+
+    def change_vip_handles(self, handles: Sequence[str], *, add: bool) -> None:
+        if not handles:
+            return
+        if add:
+            self.client.sadd(keys.TRACK_VIP_HANDLES, *handles)
+        else:
+            self.client.srem(keys.TRACK_VIP_HANDLES, *handles)

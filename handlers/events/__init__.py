@@ -1,0 +1,1 @@
+"""Bolt listeners: events."""
