@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -96,6 +97,12 @@ def demo_settings(x: XFake, slack: SlackFake) -> Settings:
     )
 
 
+def _serve_until_closed(server: Any) -> None:
+    # close() pulls the socket from under waitress's select loop: that OSError is the stop.
+    with contextlib.suppress(OSError):
+        server.run()
+
+
 def run_demo(seconds: float = 0) -> int:
     configure_logging("console", level=30)  # warnings only: the cards are the show
     x, slack = XFake().start(), SlackFake().start()
@@ -104,7 +111,7 @@ def run_demo(seconds: float = 0) -> int:
     server: Any = create_server(services, host="127.0.0.1", port=0)
     worker = Worker(services)
     threads = [
-        threading.Thread(target=server.run, name="serve", daemon=True),
+        threading.Thread(target=_serve_until_closed, args=(server,), name="serve", daemon=True),
         threading.Thread(target=worker.run, name="worker", daemon=True),
     ]
     stop = threading.Event()

@@ -90,16 +90,23 @@ class Deliverer:
     def run(self, stop: threading.Event) -> None:
         self.ensure_group()
         while not stop.is_set():
+            started = time.monotonic()
             try:
-                self.step(block_ms=1000, stop=stop)
+                handled = self.step(block_ms=1000, stop=stop)
             except redis.ResponseError as error:
-                if "NOGROUP" not in str(error):
+                if not str(error).startswith(("NOGROUP", "UNBLOCKED")):
                     raise
-                log.warning("delivery_group_recreated")  # Redis lost its data (no AOF?)
+                # The stream or its group vanished (FLUSHDB, failover to an empty replica):
+                # recreate the group and go on; the pollers refill what X still has.
+                log.warning("delivery_group_recreated", reason=str(error)[:80])
                 self.ensure_group()
+                continue
             except redis.RedisError as error:  # Redis away: nothing is lost, wait and go on
                 log.error("delivery_redis_error", error=repr(error))
                 stop.wait(1)
+                continue
+            if not handled and time.monotonic() - started < 0.05:
+                stop.wait(0.2)  # a Redis that ignores BLOCK (the demo's embedded one) must not spin
 
     def step(self, block_ms: int = 1000, stop: threading.Event | None = None) -> int:
         """Deliver what is reclaimable or new; returns how many entries were handled."""

@@ -9,7 +9,7 @@ from dataclasses import replace
 import redis
 import structlog
 
-from bot.domain.mention import Mention
+from bot.domain.mention import Mention, post_id_key
 from bot.store import keys
 
 log = structlog.get_logger()
@@ -59,6 +59,8 @@ class Ingest:
         Returns how many were new. Safe to call again with the same posts (they are skipped).
         """
         now = time.time()
+        # X pages are newest first; the stream (and so the channel) gets them oldest first.
+        mentions = sorted(mentions, key=lambda m: post_id_key(m.post_id))
         payloads = [_stamp(m, now).to_json() for m in mentions]
         seen_keys = [keys.seen(m.post_id) for m in mentions]
         source_keys = [keys.post_sources(m.post_id) for m in mentions]
