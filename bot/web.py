@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -12,10 +11,9 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
 
 from bot.services import Services
-from bot.slack_payload import interaction_problem
+from bot.slack_payload import SlackRequestGate
 from bot.store.connection import redis_answers
 from bot.store.metrics import COUNTERS
 
@@ -62,7 +60,7 @@ def build_wsgi(services: Services, app: App | None) -> Callable[[Environ, StartR
     registry.register(RedisMetrics(services))
     slack_handler = SlackRequestHandler(app) if app is not None else None
     secret = services.settings.slack_signing_secret
-    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+    gate = SlackRequestGate(secret.get_secret_value() if secret else "")
 
     def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -76,7 +74,7 @@ def build_wsgi(services: Services, app: App | None) -> Callable[[Environ, StartR
                 return _respond(start_response, 503, b"redis unavailable\n", "text/plain")
             return _respond(start_response, 200, payload, "text/plain; version=0.0.4")
         if path == "/slack/events" and method == "POST" and slack_handler is not None:
-            if _malformed_interaction(environ, verifier):
+            if gate.refuse(environ):
                 return _respond(
                     start_response, 400, b'{"error":"malformed payload"}', "application/json"
                 )
@@ -85,23 +83,6 @@ def build_wsgi(services: Services, app: App | None) -> Callable[[Environ, StartR
         return _respond(start_response, 404, b'{"error":"not_found"}', "application/json")
 
     return wsgi
-
-
-def _malformed_interaction(environ: Environ, verifier: SignatureVerifier) -> bool:
-    """A correctly signed body that is not a well-formed interaction (Bolt would answer 500).
-    The body is put back for Bolt; unsigned requests go on to Bolt, which answers 401."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    headers = {
-        "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-        "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-    }
-    if not headers["x-slack-request-timestamp"].isdigit():
-        return False
-    if not verifier.is_valid_request(body, headers):
-        return False
-    return interaction_problem(body, environ.get("CONTENT_TYPE", "")) is not None
 
 
 def _respond(start: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
