@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -254,8 +255,10 @@ def spawn_worker(x: XFake, slack: SlackFake, **extra: str) -> Iterator[Path]:
             yield log_path
         finally:
             proc.terminate()
-            if proc.wait(timeout=15) != 0:
-                print(f"worker exited {proc.returncode}; log: {log_path}", file=sys.stderr)
+            code = proc.wait(timeout=15)
+    if code != 0:
+        raise SystemExit(f"the worker exited {code}; its log: {log_path}")
+    shutil.rmtree(log_path.parent)  # kept when anything went wrong
 
 
 def wait_for(done: Callable[[], bool], timeout: float, log_path: Path) -> None:

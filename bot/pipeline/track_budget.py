@@ -9,7 +9,7 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.track import budget_pause_text, budget_reason
+from bot.blocks.track_notices import budget_pause_text, budget_reason
 from bot.domain.track_cost import apply_budget
 from bot.domain.track_rule import RuleStatus, TrackRule
 from bot.store.track_usage import TrackUsage

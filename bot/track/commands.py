@@ -9,16 +9,8 @@ from typing import Any, Literal
 
 import structlog
 
-from bot.blocks.track import (
-    added_text,
-    budget_set_text,
-    changed_text,
-    code,
-    help_text,
-    money,
-    one,
-    vip_text,
-)
+from bot.blocks.track import code, help_text, money, one
+from bot.blocks.track_notices import added_text, budget_set_text, changed_text, vip_text
 from bot.domain.track_command import (
     CHANGES_SHARED_STATE,
     EXAMPLE_ADD,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
 from bot.store.audit import AuditLog
-from tests.integration.bolt_driver import BoltDriver
 from tests.integration.case_forms import ephemeral_texts, open_modal, resolve_values
 from tests.integration.casework_helpers import deliver, thread
 from tests.integration.waiting import wait_for

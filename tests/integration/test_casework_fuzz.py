@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from bot.domain.signed_metadata import sign_metadata
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
 from bot.store import keys
-from tests.integration.bolt_driver import BoltDriver
 from tests.integration.case_forms import snapshot
 from tests.integration.casework_helpers import deliver
 

@@ -10,10 +10,10 @@ import redis
 from bot.domain.signed_metadata import sign_metadata
 from bot.domain.templates import Template
 from bot.sandbox.slack_api import SlackFake
+from bot.sandbox.slack_user import BoltDriver
 from bot.services import Services
 from bot.store import keys
 from bot.store.templates import MAX_TEMPLATES, TemplateStore, get_template, list_templates
-from tests.integration.bolt_driver import BoltDriver
 from tests.integration.case_forms import open_modal, snapshot, template_values
 from tests.integration.waiting import wait_for
 
