@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -19,7 +18,7 @@ from bot.pipeline.worker import Worker
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import SlackUser
 from bot.sandbox.x_api import XFake
-from bot.serve import create_server
+from bot.serve import create_server, run_until_closed
 from bot.services import build_services
 from bot.store.connection import connect, redis_answers
 
@@ -97,12 +96,6 @@ def demo_settings(x: XFake, slack: SlackFake) -> Settings:
     )
 
 
-def _serve_until_closed(server: Any) -> None:
-    # close() pulls the socket from under waitress's select loop: that OSError is the stop.
-    with contextlib.suppress(OSError):
-        server.run()
-
-
 def run_demo(seconds: float = 0) -> int:
     configure_logging("console", level=30)  # warnings only: the cards are the show
     x, slack = XFake().start(), SlackFake().start()
@@ -111,7 +104,7 @@ def run_demo(seconds: float = 0) -> int:
     server: Any = create_server(services, host="127.0.0.1", port=0)
     worker = Worker(services)
     threads = [
-        threading.Thread(target=_serve_until_closed, args=(server,), name="serve", daemon=True),
+        threading.Thread(target=run_until_closed, args=(server,), name="serve", daemon=True),
         threading.Thread(target=worker.run, name="worker", daemon=True),
     ]
     stop = threading.Event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Protocol, cast
 
 import structlog
@@ -46,6 +47,13 @@ def create_server(services: Services, host: str = "0.0.0.0", port: int | None = 
     )
     log.info("serving", port=server.effective_port, socket_mode=settings.socket_mode)
     return server
+
+
+def run_until_closed(server: HttpServer) -> None:
+    """Run a server in a thread until close(): close() pulls the socket from under waitress's
+    select loop, and the OSError that follows is the stop, not a failure."""
+    with contextlib.suppress(OSError):
+        server.run()
 
 
 def serve_forever(services: Services) -> None:

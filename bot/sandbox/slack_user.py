@@ -17,7 +17,7 @@ from waitress.server import create_server
 
 from bot.app import build_app
 from bot.sandbox.slack_api import SlackFake
-from bot.serve import HttpServer
+from bot.serve import HttpServer, run_until_closed
 from bot.services import Services
 from bot.web import build_wsgi
 
@@ -204,7 +204,7 @@ class BoltDriver(SlackUser):
             HttpServer,
             create_server(build_wsgi(services, self.app), host="127.0.0.1", port=0, threads=32),
         )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=run_until_closed, args=(self.server,), daemon=True)
         self.thread.start()
         url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
         super().__init__(url, secret.get_secret_value() if secret else "", slack)
