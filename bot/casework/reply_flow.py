@@ -83,15 +83,10 @@ def build_reply_view(
         brand=services.x.me().username,
         signature=signature(services, user_id),
         claimed_by_other=holder,
-        claimed_since=_claimed_at(services, case.post_id) if holder else None,
+        claimed_since=case.claimed_at if holder == case.claimed_by else None,
         can_like="like" in rights(tier, revoked),
         templates=list_templates(services.redis),
         text_version=ctx.text_version,
         source_note=ctx.source_note,
     )
     return reply_modal(mention, case, form)
-
-
-def _claimed_at(services: Services, post_id: str) -> float | None:
-    found = services.cases.get(post_id)
-    return found[0].claimed_at if found else None

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import guarded
 from bot.blocks.reply_modal import TEMPLATE_ACTION, TEXT_ACTION
 from bot.casework.cards import load_case, refresh_card
+from bot.casework.notices import tell_person
 from bot.casework.people import refusal_to_send
 from bot.casework.reply_flow import ReplyContext, build_reply_view
 from bot.domain.templates import fill
@@ -123,14 +124,12 @@ def tell(
     text: str,
     blocks: list[dict[str, Any]] | None = None,
 ) -> None:
-    """An ephemeral message to the acting person, in the channel they acted from."""
+    """An ephemeral message to the acting person, in the channel they acted from (falling back
+    to the interaction's response_url where Earshot cannot post)."""
     channel = (body.get("channel") or {}).get("id") or services.settings.slack_mentions_channel
-    try:
-        services.slack.chat_postEphemeral(
-            channel=str(channel or ""), user=user_id, text=text, blocks=blocks
-        )
-    except SlackApiError as error:
-        log.warning("ephemeral_failed", error=error.response.get("error"))
+    tell_person(
+        services, channel, user_id, text, blocks=blocks, response_url=body.get("response_url")
+    )
 
 
 def register(app: App) -> None:
