@@ -14,8 +14,8 @@ from bot.sandbox.slack_api import SlackFake
 
 TOKEN = "xoxb-sandbox"
 MENTIONS, ESCALATE = "C0MENTIONS", "C0ESCALATE"
-# The shared contracts live beside the project (see ARCHITECTURE.md, "What talks to what").
-METHODS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "slack" / "methods"
+# Copies of the contract files live in tests/contracts (see its README for sources).
+METHODS = Path(__file__).resolve().parents[1] / "contracts" / "slack" / "methods"
 TS = re.compile(r"^\d{10}\.\d{6}$")
 CARD_METADATA = {"event_type": "earshot_card", "event_payload": {"post_id": "1900000000000000001"}}
 

@@ -22,7 +22,7 @@ from bot.sandbox.x_data import XStore, XUser
 from bot.sandbox.x_query import QueryError, matches, parse_query
 from bot.sandbox.x_writes import REPLY_NOT_ALLOWED, REPLY_TARGET_GONE, TOO_LONG
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "x" / "openapi.json"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "contracts" / "x" / "openapi.json"
 X_HOST = "https://api.twitter.com"
 USER = {
     "Authorization": 'OAuth oauth_consumer_key="ck", oauth_token="1000-tok", oauth_signature="s"'

@@ -16,7 +16,7 @@ from referencing.exceptions import NoSuchResource
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-SCHEMAS = ROOT.parent / "shared" / "contracts" / "slack" / "manifest"
+SCHEMAS = ROOT / "tests" / "contracts" / "slack" / "manifest"
 HTTP_MANIFEST = DEPLOY / "slack-manifest.yaml"
 SOCKET_MANIFEST = DEPLOY / "slack-manifest.socket-mode.yaml"
 MANIFESTS = [HTTP_MANIFEST, SOCKET_MANIFEST]

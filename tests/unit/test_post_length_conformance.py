@@ -11,8 +11,8 @@ import yaml
 
 from bot.domain.post_length import MAX_POST_LENGTH, V3_OPTIONS, check_post, weighted_length
 
-# The shared contracts live beside the project (see ARCHITECTURE.md, "What talks to what").
-TWITTER_TEXT = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "twitter-text"
+# Copies of the contract files live in tests/contracts (see its README for sources).
+TWITTER_TEXT = Path(__file__).resolve().parents[1] / "contracts" / "twitter-text"
 VALIDATE_YML = TWITTER_TEXT / "conformance" / "validate.yml"
 V3_JSON = TWITTER_TEXT / "config" / "v3.json"
 
