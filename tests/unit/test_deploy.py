@@ -172,3 +172,14 @@ def test_pyproject_declares_the_earshot_console_script() -> None:
     """`earshot` on the PATH is bot.cli:main, which the Procfile and the Dockerfile rely on."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["earshot"] == "bot.cli:main"
+
+
+def test_dockerfile_installs_from_the_runtime_lock() -> None:
+    """The image installs the hash-pinned runtime lock, then the app with --no-deps, so it runs
+    exactly the dependency versions the tests ran with."""
+    runs = [args for word, args in dockerfile_instructions() if word == "RUN"]
+    assert any("--require-hashes -r requirements/runtime.lock" in args for args in runs)
+    assert any("--no-deps" in args for args in runs)
+    lock = (ROOT / "requirements" / "runtime.lock").read_text()
+    assert "--hash=sha256:" in lock
+    assert "fakeredis" not in lock, "fakeredis is demo-only"
