@@ -15,6 +15,9 @@ def acting_refusal(person: Person, home_team: str, what: str) -> str | None:
         return f"This account cannot {what}."
     if person.is_restricted or person.is_ultra_restricted:
         return f"Guests cannot {what}. Ask a full member of the workspace."
-    if home_team and person.team_id and person.team_id != home_team:
-        return f"People from other organisations (Slack Connect) cannot {what}."
+    if person.is_outsider(home_team):
+        return (
+            f"People from other organisations (Slack Connect) cannot {what}. Ask a full member "
+            "of the workspace."
+        )
     return None

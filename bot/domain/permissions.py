@@ -16,6 +16,8 @@ class Person:
     is_ultra_restricted: bool = False
     is_bot: bool = False
     deleted: bool = False
+    # Slack marks users of another organisation it shows us outside a shared channel.
+    is_stranger: bool = False
 
     @classmethod
     def from_slack(cls, user: dict[str, Any]) -> Person:
@@ -29,7 +31,12 @@ class Person:
             is_ultra_restricted=bool(user.get("is_ultra_restricted")),
             is_bot=bool(user.get("is_bot")),
             deleted=bool(user.get("deleted")),
+            is_stranger=bool(user.get("is_stranger")),
         )
+
+    def is_outsider(self, home_team: str) -> bool:
+        """From another organisation (Slack Connect): another team, or a stranger to Slack."""
+        return self.is_stranger or bool(home_team and self.team_id and self.team_id != home_team)
 
 
 def sending_refusal(
@@ -43,7 +50,7 @@ def sending_refusal(
             "Guests cannot send public replies for the company. Ask a full member of the "
             "workspace to send it."
         )
-    if home_team and person.team_id and person.team_id != home_team:
+    if person.is_outsider(home_team):
         return (
             "People from other organisations (Slack Connect) cannot send public replies "
             "for the company."

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.blocks.oncall import hours_lines, overview_text, policy_lines, sla_lines, slack_moment
-from bot.casework.people import home_team, person
+from bot.casework.people import person
+from bot.casework.staff import acting_person
 from bot.domain import oncall_commands as c
 from bot.domain.hours import BusinessHours, always_open
 from bot.domain.rotation import (
@@ -75,15 +76,9 @@ def _policy(job: Job, command: c.ShowPolicy | c.SetPolicy) -> Answer:
 
 
 def _may_change(services: Services, user: str) -> str | None:
-    found = person(services, user)
-    if found is None or found.deleted or found.is_bot:
-        return "Slack could not tell me who you are; nothing was changed."
-    if found.is_restricted or found.is_ultra_restricted:
-        return "Guests can look at the on-call settings but not change them."
-    home = home_team(services)
-    if home and found.team_id and found.team_id != home:
-        return "People from other organisations can look at the on-call settings, not change them."
-    return None
+    """Guests and people from other organisations may look, not change: casework's check."""
+    _found, refusal = acting_person(services, user, "change the on-call settings")
+    return f"{refusal} `/oncall` still shows them to you." if refusal else None
 
 
 def check_people(services: Services, users: tuple[str, ...]) -> c.Problem | None:

@@ -9,12 +9,15 @@ from typing import Any
 import structlog
 from slack_sdk.errors import SlackApiError
 
+from bot.casework.staff import acting_person
 from bot.services import Services
 from bot.store import keys
 
 log = structlog.get_logger()
 
 ADMINS_CACHE_SECONDS = 60
+WHAT = "add, change, pause or remove /track rules, the budget or the VIP authors"
+READS = "`/track list`, `/track test` and `/track stats` still work for you."
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +27,13 @@ class ChannelCheck:
 
 
 def change_refusal(services: Services, user: str) -> str | None:
-    """Why `user` may not change rules (mrkdwn), or None. Everyone may when no TRACK_ADMIN_GROUP
-    is set; when one is, only its members (a group Slack cannot list refuses everyone)."""
+    """Why `user` may not change rules, the budget or VIPs (mrkdwn), or None. Guests and people
+    from other organisations never may, whatever TRACK_ADMIN_GROUP says (the same check as
+    casework); then everyone may when no group is set, else only its members (a group Slack
+    cannot list refuses everyone)."""
+    _someone, refusal = acting_person(services, user, WHAT)
+    if refusal is not None:
+        return f"{refusal} {READS}"
     group = services.settings.track_admin_group
     if not group:
         return None

@@ -127,7 +127,7 @@ def test_remove_deletes_the_rotation_and_its_handoffs(office: Office) -> None:
 def test_guests_may_look_but_not_change(office: Office) -> None:
     """A guest or someone from another organisation sees the overview but cannot set a
     rotation."""
-    assert "Guests can look" in office.oncall(SET_SUPPORT, user="U0GUEST")
+    assert "Guests cannot change the on-call settings" in office.oncall(SET_SUPPORT, user="U0GUEST")
     assert "other organisations" in office.oncall(SET_SUPPORT, user="U0EXT")
     assert stored(office) is None
     assert "No on-call rotation yet" in office.oncall("", user="U0GUEST")
