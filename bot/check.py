@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.services import build_services
 from bot.sources.x import XError
-from bot.store.connection import redis_answers
+from bot.store.connection import cluster_problem, redis_answers
 
 
 def find_problems(settings: Settings) -> list[str]:
@@ -20,6 +20,8 @@ def find_problems(settings: Settings) -> list[str]:
             f"REDIS_URL: Redis does not answer at {_public(settings.redis_url)}: "
             "start Redis or fix the URL"
         )
+    elif cluster := cluster_problem(services.redis):
+        problems.append(cluster)
     try:
         services.slack.auth_test()
     except SlackApiError as error:

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.store.connection import SENTINEL_SCHEME, parse_sentinel_url
+
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
@@ -165,9 +167,23 @@ class Settings(BaseSettings):
                 "ESCALATION_WEBHOOK_SECRET is not set: set a long random string so the "
                 "receiver can verify ESCALATION_WEBHOOK_URL calls"
             )
-        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            found.append("REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)")
+        found += _redis_url_problem(self.redis_url)
         return found
+
+
+def _redis_url_problem(url: str) -> list[str]:
+    if url.startswith(f"{SENTINEL_SCHEME}://"):
+        try:
+            parse_sentinel_url(url)
+        except ValueError as error:
+            return [f"REDIS_URL is not a valid Sentinel URL: {error}"]
+        return []
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return [
+            "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://, "
+            "redis+sentinel://host:26379/service/0)"
+        ]
+    return []
 
 
 def _present(value: SecretStr | None) -> bool:
