@@ -70,24 +70,25 @@ def _host_port(item: str) -> tuple[str, int]:
 def connect(url: str) -> redis.Redis:
     if url.startswith(f"{SENTINEL_SCHEME}://"):
         target = parse_sentinel_url(url)
-        sentinel = Sentinel(
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]
             list(target.sentinels),
             sentinel_kwargs={"socket_connect_timeout": 3, "socket_timeout": 3},
         )
-        return sentinel.master_for(
+        primary: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
             target.service,
             db=target.db,
             username=target.username,
             password=target.password,
             **_TIMEOUTS,
         )
+        return primary
     return redis.Redis.from_url(url, **_TIMEOUTS)
 
 
 def cluster_problem(client: redis.Redis) -> str | None:
     """A sentence for `earshot check` when the server is a Redis Cluster node, else None."""
     try:
-        info = cast(dict[str, Any], client.info("cluster"))
+        info = client.info("cluster")
     except redis.RedisError:
         return None  # not answering is reported on its own
     if int(info.get("cluster_enabled", 0)) != 1:
