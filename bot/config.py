@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Advanced knobs, documented in the README; the defaults are what production wants.
     slack_channel_interval_ms: int = Field(default=1000, ge=0)
     delivery_retry_seconds: float = Field(default=10.0, gt=0)
+    # Failed deliveries (an unexpected error, a card Slack refuses) before the dead list.
+    delivery_max_attempts: int = Field(default=5, ge=1, le=100)
 
     @field_validator("reply_allowed_groups", mode="before")
     @classmethod

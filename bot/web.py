@@ -6,16 +6,21 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import redis
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.domain.source_status import silence_text
 from bot.services import Services
 from bot.slack_payload import SlackRequestGate
+from bot.store import keys
 from bot.store.connection import redis_answers
+from bot.store.heartbeat import worker_problem
 from bot.store.metrics import COUNTERS
+from bot.store.source_status import watched_sources
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -48,11 +53,34 @@ def _bound(bound: float) -> str:
 
 
 def health_report(services: Services) -> tuple[int, dict[str, Any]]:
-    """200 when Redis answers (status "degraded" naming what is broken), 503 when it does not."""
+    """200 when Redis answers (status "degraded" naming what is broken: what workers reported,
+    a worker fleet without a fresh heartbeat, sources gone quiet), 503 when it does not."""
     if not redis_answers(services.redis):
         return 503, {"status": "down", "problems": {"redis": "Redis does not answer"}}
-    problems = {name: p["reason"] for name, p in services.health.problems().items()}
+    try:
+        problems = fleet_problems(services)
+    except redis.RedisError:
+        return 503, {"status": "down", "problems": {"redis": "Redis stopped answering"}}
     return 200, {"status": "degraded" if problems else "ok", "problems": problems}
+
+
+def fleet_problems(services: Services) -> dict[str, str]:
+    now = services.clock()
+    problems = {name: p["reason"] for name, p in services.health.problems().items()}
+    worker = worker_problem(services.redis, now)
+    if worker is not None:
+        problems["worker"] = worker
+    dead = int(services.redis.xlen(keys.DEAD))
+    if dead:
+        problems["delivery"] = (
+            f"{dead} inbox item(s) could not be delivered and wait in the dead list {keys.DEAD}"
+        )
+    interval = services.settings.x_poll_interval_seconds
+    for status in watched_sources(services.redis, interval):
+        silence = silence_text(status, now)
+        if silence is not None:
+            problems[status.problem_key] = f"{status.label}: {silence}"
+    return problems
 
 
 def build_wsgi(services: Services, app: App | None) -> Callable[[Environ, StartResponse], Any]:

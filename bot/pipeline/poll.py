@@ -65,7 +65,7 @@ class MentionsPoller:
             log.info("x_poll_recovered", after_failures=self.failures)
         self.failures = 0
         self.health.ok("x")
-        record_successful_poll(self.health.client, MENTIONS, self.clock())
+        record_successful_poll(self.health.client, MENTIONS, self.clock(), self.interval)
         return self.interval
 
     def _first_start(self) -> None:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+import redis
 import structlog
 
 from bot.domain.track_cost import RateWindow, error_backoff, next_interval
 from bot.domain.track_query import QueryProblem, parse_track_query
-from bot.domain.track_rule import TrackRule
+from bot.domain.track_rule import TRACK_PREFIX, TrackRule
 from bot.pipeline.ingest import Ingest
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.track_budget import BudgetKeeper
@@ -29,6 +30,7 @@ from bot.services import Services
 from bot.sources.x import SEARCH_ENDPOINT, XError, XSource
 from bot.store.health import Health
 from bot.store.metrics import Metrics
+from bot.store.source_health import record_successful_polls
 from bot.store.track_schedule import PollOutcome, TrackSchedule
 from bot.store.track_usage import TrackUsage
 from bot.store.tracks import TrackStore
@@ -90,6 +92,7 @@ class TrackPoller:
                 break
             outcomes = self._poll_batch(ids, now, active)
             self.store.record(outcomes, self.clock())
+            record_polls(self.store.client, outcomes, now)
             polled += outcomes
             if self._held.is_set():
                 break
@@ -206,6 +209,19 @@ class TrackPoller:
         if seen is None:
             return None
         return RateWindow(seen.limit, seen.remaining, float(seen.reset) if seen.reset else None)
+
+
+def record_polls(client: redis.Redis, outcomes: Sequence[PollOutcome], now: float) -> None:
+    """Note each successful poll with the wait it planned: /healthz and the source alerts
+    measure a rule's silence in its own intervals."""
+    record_successful_polls(
+        client,
+        {
+            TRACK_PREFIX + out.rule_id: (now, max(0.0, out.next_at - now))
+            for out in outcomes
+            if out.error is None and not out.deferred
+        },
+    )
 
 
 @lru_cache(maxsize=4096)

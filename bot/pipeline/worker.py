@@ -18,13 +18,14 @@ from bot.pipeline.track_poll import build_track_poller
 from bot.pipeline.track_route import TrackRouter
 from bot.services import Services
 from bot.store import keys
+from bot.store.heartbeat import HEARTBEAT_SECONDS, forget_worker, record_heartbeat
 from bot.store.lease import Lease
 from bot.store.sla import sla_record_hook
 
 log = structlog.get_logger()
 
-ALIVE_TTL_MS = 5000
-HEARTBEAT_SECONDS = 1.0
+RESTART_SECONDS = 5.0  # a crashed loop waits this long before it runs again
+STOP_JOIN_SECONDS = 15.0  # delivery finishes the item in hand (a Slack call is 10 s at most)
 
 
 class Worker:
@@ -56,6 +57,7 @@ class Worker:
                 default_channel=settings.slack_mentions_channel or "",
                 retry_seconds=settings.delivery_retry_seconds,
                 tier=settings.x_access_tier,
+                max_attempts=settings.delivery_max_attempts,
             ),
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
             on_recorded=[sla_record_hook(services.redis, services.clock)],
@@ -73,24 +75,33 @@ class Worker:
         ]
 
     def run(self) -> None:
-        """Run until `stop` is set; the item in hand is finished, nothing undelivered is acked."""
+        """Run until `stop` is set; the item in hand is finished, nothing undelivered is acked.
+
+        The main thread supervises: it beats the heartbeat and starts again any loop whose
+        thread died, so one crash never leaves a worker that looks alive but does nothing."""
         self._beat()
-        threads = [threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)]
-        threads += [
-            threading.Thread(target=self._keep_running, args=(name, loop), name=name, daemon=True)
-            for name, loop in self.loops
-        ]
-        for thread in threads:
-            thread.start()
+        loops = [("delivery", self.deliverer.run), *self.loops]
+        threads = {name: self._start(name, loop) for name, loop in loops}
         log.info("worker_started", consumer=self.services.consumer)
         try:
-            self.deliverer.run(self.stop)
+            while not self.stop.wait(HEARTBEAT_SECONDS):
+                for name, loop in loops:
+                    if not threads[name].is_alive():
+                        log.error("loop_thread_died", loop=name)
+                        threads[name] = self._start(name, loop)
+                self._beat()
         finally:
             self.stop.set()
-            for thread in threads:
-                thread.join(timeout=5)
-            self.services.redis.delete(keys.worker_alive(self.services.consumer))
+            for thread in threads.values():
+                thread.join(timeout=STOP_JOIN_SECONDS)
+            forget_worker(self.services.redis, self.services.consumer)
             log.info("worker_stopped", consumer=self.services.consumer)
+
+    def _start(self, name: str, loop: Callable[[threading.Event], None]) -> threading.Thread:
+        thread = threading.Thread(target=self._keep_running, args=(name, loop), name=name)
+        thread.daemon = True
+        thread.start()
+        return thread
 
     def _keep_running(self, name: str, loop: Callable[[threading.Event], None]) -> None:
         while not self.stop.is_set():
@@ -98,14 +109,10 @@ class Worker:
                 loop(self.stop)
             except Exception:  # keep going whatever happens; the error is logged with context
                 log.exception("loop_crashed", loop=name)
-                self.stop.wait(5)
-
-    def _heartbeat(self) -> None:
-        while not self.stop.wait(HEARTBEAT_SECONDS):
-            try:
-                self._beat()
-            except Exception:
-                log.exception("heartbeat_failed")
+                self.stop.wait(RESTART_SECONDS)
 
     def _beat(self) -> None:
-        self.services.redis.set(keys.worker_alive(self.services.consumer), "1", px=ALIVE_TTL_MS)
+        try:
+            record_heartbeat(self.services.redis, self.services.consumer, self.services.clock())
+        except Exception:  # Redis away: the loops wait for it too; beat again next second
+            log.exception("heartbeat_failed")

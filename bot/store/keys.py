@@ -9,6 +9,9 @@ DEAD = f"{PREFIX}:dead"  # stream of items that can never be delivered (malforme
 DELIVER_GROUP = "deliver"
 METRICS = f"{PREFIX}:metrics"
 HEALTH = f"{PREFIX}:health"
+WORKERS = f"{PREFIX}:workers"  # zset: worker consumer name -> its last heartbeat (epoch seconds)
+FENCE = f"{PREFIX}:fence"  # counter behind the fencing tokens of delivery locks
+SOURCE_ALERTS = f"{PREFIX}:source-alerts"  # set of the sources whose alert is open
 
 
 def seen(post_id: str) -> str:
@@ -37,6 +40,11 @@ def delivery_lock(post_id: str) -> str:
 
 def worker_alive(consumer: str) -> str:
     return f"{PREFIX}:alive:{consumer}"
+
+
+def delivery_attempts(entry_id: str) -> str:
+    """Failed delivery attempts of one inbox entry and when the next one is due."""
+    return f"{PREFIX}:attempts:{entry_id}"
 
 
 def channel_pace(channel: str) -> str:
