@@ -1,4 +1,4 @@
-"""`earshot serve|worker|demo|check`: parse arguments and start things, nothing more."""
+"""`earshot serve|worker|demo|check|health`: parse arguments and start things, nothing more."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.logging import configure_logging
 log = structlog.get_logger()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earshot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="Slack-facing HTTP app, /healthz and /metrics on $PORT")
@@ -32,7 +32,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="everything against the built-in sandbox")
     demo.add_argument("--seconds", type=float, default=0, help="stop after this long (0 = Ctrl-C)")
     commands.add_parser("check", help="validate settings and reach Redis, Slack and X")
-    args = parser.parse_args(argv)
+    health = commands.add_parser(
+        "health", help="exit 1 when Redis is unreachable or the worker's heartbeat is stale"
+    )
+    health.add_argument(
+        "--any",
+        action="store_true",
+        help="any worker's heartbeat will do (default: a worker on this host, for probes)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -48,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.check import run_check
 
         return run_check(settings)
+    if args.command == "health":
+        from bot.health_check import run_health_check
+
+        return run_health_check(settings, any_host=args.any)
     if args.command == "serve":
         return serve(settings)
     return run_worker(settings, args.backfill)

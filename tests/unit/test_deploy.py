@@ -183,3 +183,53 @@ def test_dockerfile_installs_from_the_runtime_lock() -> None:
     lock = (ROOT / "requirements" / "runtime.lock").read_text()
     assert "--hash=sha256:" in lock
     assert "fakeredis" not in lock, "fakeredis is demo-only"
+
+
+def k8s_documents() -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        found += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return found
+
+
+def k8s_container(component: str) -> dict[str, Any]:
+    [deployment] = [
+        doc
+        for doc in k8s_documents()
+        if doc["kind"] == "Deployment" and doc["metadata"]["labels"]["component"] == component
+    ]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return dict(container)
+
+
+def test_compose_worker_healthcheck_runs_earshot_health() -> None:
+    """The compose worker is health-checked by `earshot health` (it serves no /healthz), not
+    left with the image's HTTP check nor disabled."""
+    worker = load_yaml(DEPLOY / "docker-compose.yml")["services"]["worker"]
+    check = worker["healthcheck"]
+    assert not check.get("disable", False)
+    assert check["test"] == ["CMD", "earshot", "health"]
+
+
+def test_k8s_runs_web_and_worker_with_their_probes() -> None:
+    """deploy/k8s runs `earshot serve` probed on /healthz and `earshot worker` whose liveness
+    probe runs `earshot health`, so a worker with a stale heartbeat is restarted."""
+    web, worker = k8s_container("web"), k8s_container("worker")
+    assert web["command"] == ["earshot", "serve"]
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert worker["command"] == ["earshot", "worker"]
+    assert worker["livenessProbe"]["exec"]["command"] == ["earshot", "health"]
+
+
+def test_every_health_command_in_deploy_is_a_real_subcommand() -> None:
+    """Each `earshot ...` a probe or healthcheck runs is a subcommand the CLI accepts."""
+    from bot.cli import build_parser
+
+    worker = load_yaml(DEPLOY / "docker-compose.yml")["services"]["worker"]
+    commands = [
+        worker["healthcheck"]["test"][1:],
+        k8s_container("worker")["livenessProbe"]["exec"]["command"],
+    ]
+    for command in commands:
+        assert command[0] == "earshot"
+        build_parser().parse_args(command[1:])  # SystemExit (a failure) if unknown
