@@ -14,6 +14,9 @@ from bot.store.connection import SENTINEL_SCHEME, parse_sentinel_url
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
+# The longest report window (30 days) plus the day in progress: reports read per-case clocks.
+MIN_CASE_RETENTION_DAYS = 31
+
 XAccessTier = Literal["self-serve", "enterprise"]
 
 
@@ -63,6 +66,9 @@ class Settings(BaseSettings):
     delivery_retry_seconds: float = Field(default=10.0, gt=0)
     # Failed deliveries (an unexpected error, a card Slack refuses) before the dead list.
     delivery_max_attempts: int = Field(default=5, ge=1, le=100)
+    # Data lifecycle (bot/store/retention.py): per-case keys, and the audit trail (may be longer).
+    case_retention_days: float = Field(default=180.0, gt=0)
+    audit_retention_days: float = Field(default=400.0, gt=0)
 
     @field_validator("reply_allowed_groups", mode="before")
     @classmethod
@@ -170,7 +176,24 @@ class Settings(BaseSettings):
                 "receiver can verify ESCALATION_WEBHOOK_URL calls"
             )
         found += _redis_url_problem(self.redis_url)
+        found += _retention_problems(self.case_retention_days, self.audit_retention_days)
         return found
+
+
+def _retention_problems(case_days: float, audit_days: float) -> list[str]:
+    found: list[str] = []
+    if case_days < MIN_CASE_RETENTION_DAYS:
+        found.append(
+            f"CASE_RETENTION_DAYS={case_days:g} is too short: /earshot report looks back "
+            f"{MIN_CASE_RETENTION_DAYS - 1} days, so keep cases at least "
+            f"{MIN_CASE_RETENTION_DAYS} days (default 180)"
+        )
+    if audit_days < case_days:
+        found.append(
+            f"AUDIT_RETENTION_DAYS={audit_days:g} is shorter than CASE_RETENTION_DAYS="
+            f"{case_days:g}: keep the audit trail at least as long as the cases it explains"
+        )
+    return found
 
 
 def _redis_url_problem(url: str) -> list[str]:

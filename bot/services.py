@@ -19,6 +19,7 @@ from bot.store.cases import CaseStore
 from bot.store.connection import connect
 from bot.store.health import Health
 from bot.store.metrics import Metrics
+from bot.store.retention import Retention, bind_retention
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -57,8 +58,7 @@ class Services:
 
 
 def build_services(settings: Settings, client: redis.Redis | None = None) -> Services:
-    return Services(
-        settings=settings,
-        redis=client if client is not None else connect(settings.redis_url),
-        slack=slack_client(settings),
-    )
+    store = client if client is not None else connect(settings.redis_url)
+    retention = Retention.from_days(settings.case_retention_days, settings.audit_retention_days)
+    bind_retention(store, retention)
+    return Services(settings=settings, redis=store, slack=slack_client(settings))

@@ -101,7 +101,7 @@ def post_once(
     finally:
         client.delete(keys.sending(post_id))
     client.set(key, f"sent:{reply_id}", ex=SEND_RECORD_SECONDS)
-    client.sadd(keys.replies(post_id), normalize(text))
+    services.cases.remember_reply(post_id, normalize(text))
     return SendOutcome(True, "Reply sent.", reply_id)
 
 

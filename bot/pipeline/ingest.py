@@ -11,6 +11,7 @@ import structlog
 
 from bot.domain.mention import Mention, post_id_key
 from bot.store import keys
+from bot.store.retention import retention_of
 
 log = structlog.get_logger()
 
@@ -44,8 +45,6 @@ end
 return added
 """
 
-SEEN_TTL_SECONDS = 90 * 24 * 3600  # far beyond the 800-mention / 7-day reach of X's API
-
 
 class Ingest:
     def __init__(self, client: redis.Redis) -> None:
@@ -59,6 +58,10 @@ class Ingest:
         Returns how many were new. Safe to call again with the same posts (they are skipped).
         """
         now = time.time()
+        # Never admit a post older than the retention: its `seen` mark may have expired (see
+        # bot/store/retention.py for why this, not a longer TTL, keeps dedupe safe).
+        retention = retention_of(self.client)
+        mentions = [m for m in mentions if not retention.too_old(m.created_at, now)]
         # X pages are newest first; the stream (and so the channel) gets them oldest first.
         mentions = sorted(mentions, key=lambda m: post_id_key(m.post_id))
         payloads = [_stamp(m, now).to_json() for m in mentions]
@@ -69,7 +72,7 @@ class Ingest:
                 keys=[keys.INBOX, keys.checkpoint(source), *seen_keys, *source_keys],
                 args=[
                     checkpoint or "",
-                    SEEN_TTL_SECONDS,
+                    retention.seen_seconds,
                     source,
                     *payloads,
                     *(m.post_id for m in mentions),

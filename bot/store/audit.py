@@ -9,6 +9,7 @@ from typing import Any, cast
 import redis
 
 from bot.store import keys
+from bot.store.retention import retention_of
 
 MAX_ENTRIES_PER_POST = 500
 
@@ -31,6 +32,8 @@ class AuditLog:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.rpush(keys.audit(post_id), json.dumps(entry, ensure_ascii=False))
             pipe.ltrim(keys.audit(post_id), -MAX_ENTRIES_PER_POST, -1)
+            # Activity on the case: its trail and the case's other keys live on from now.
+            retention_of(self.client).keep_case(pipe, post_id)
             pipe.execute()
 
     def entries(self, post_id: str) -> list[dict[str, Any]]:

@@ -10,26 +10,32 @@ import redis
 from bot.domain.case import Case, CaseStatus
 from bot.domain.mention import Mention
 from bot.store import keys
+from bot.store.retention import retention_of
 
-CARD_INDEX_TTL_SECONDS = 180 * 24 * 3600
-
-# Claim: take only if free or ours (or `force`), then note it on the case. Returns the holder.
+# Claim: take only if free or ours (or `force`), then note it on the case (re-arming its expiry,
+# ARGV[5]: a claim on a case that already expired must not leave an immortal stub). Returns
+# the holder.
 _CLAIM = """
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] and ARGV[3] ~= '1' then return holder end
-if holder ~= ARGV[1] then redis.call('HSET', KEYS[2], 'claimed_at', ARGV[4]) end
+if holder ~= ARGV[1] then
+  redis.call('HSET', KEYS[2], 'claimed_at', ARGV[4])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 """
 
-# Change the status only from one of the allowed ones (ARGV[5..]); returns {changed, previous}.
+# Change the status only from one of the allowed ones (ARGV[6..]) and re-arm the case's expiry
+# (ARGV[5] seconds); returns {changed, previous}.
 _TRANSITION = """
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current or redis.call('HEXISTS', KEYS[1], 'mention') == 0 then return false end
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   if ARGV[i] == current then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'status_by', ARGV[2],
                'status_note', ARGV[3], 'status_at', ARGV[4])
+    redis.call('EXPIRE', KEYS[1], ARGV[5])
     return {1, current}
   end
 end
@@ -40,6 +46,7 @@ return {0, current}
 class CaseStore:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
+        self.retention = retention_of(client)
         self._claim = client.register_script(_CLAIM)
         self._transition = client.register_script(_TRANSITION)
 
@@ -60,7 +67,8 @@ class CaseStore:
                 "delivered_at": f"{time.time():.3f}",
             },
         )
-        pipe.set(keys.card_index(channel, ts), mention.post_id, ex=CARD_INDEX_TTL_SECONDS)
+        pipe.set(keys.card_index(channel, ts), mention.post_id, ex=self.retention.case_seconds)
+        self.retention.keep_case(pipe, mention.post_id)
 
     def get(self, post_id: str) -> tuple[Case, Mention] | None:
         # One round trip: handlers read the case on every click.
@@ -94,15 +102,18 @@ class CaseStore:
     def set_status(
         self, post_id: str, status: CaseStatus, by: str | None, note: str | None = None
     ) -> None:
-        self.client.hset(
-            keys.case(post_id),
-            mapping={
-                "status": status.value,
-                "status_by": by or "",
-                "status_note": note or "",
-                "status_at": f"{time.time():.3f}",
-            },
-        )
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                keys.case(post_id),
+                mapping={
+                    "status": status.value,
+                    "status_by": by or "",
+                    "status_note": note or "",
+                    "status_at": f"{time.time():.3f}",
+                },
+            )
+            self.retention.keep_case(pipe, post_id)
+            pipe.execute()
 
     def transition(
         self,
@@ -121,30 +132,54 @@ class CaseStore:
                 by,
                 note or "",
                 f"{time.time():.3f}",
+                self.retention.case_seconds,
                 *(s.value for s in allowed_from),
             ],
         )
         if not result:
             return False, None
         changed, previous = result
+        if int(changed):
+            self._keep(post_id)  # the case hash itself was re-armed inside the script
         return bool(int(changed)), CaseStatus(str(previous))
 
     def set_mark(self, post_id: str, field: str, user: str | None) -> None:
         """liked_by / reposted_by: who did it, or None when undone."""
         if field not in ("liked_by", "reposted_by"):
             raise ValueError(field)
-        if user:
-            self.client.hset(keys.case(post_id), field, user)
-        else:
-            self.client.hdel(keys.case(post_id), field)
+        with self.client.pipeline(transaction=True) as pipe:
+            if user:
+                pipe.hset(keys.case(post_id), field, user)
+            else:
+                pipe.hdel(keys.case(post_id), field)
+            self.retention.keep_case(pipe, post_id)
+            pipe.execute()
 
     def claim(self, post_id: str, user: str, ttl_seconds: float, *, force: bool = False) -> str:
         """Claim the case for `user` (or extend their claim); returns whoever holds it now."""
         holder = self._claim(
             keys=[keys.claim(post_id), keys.case(post_id)],
-            args=[user, int(ttl_seconds * 1000), "1" if force else "0", f"{time.time():.3f}"],
+            args=[
+                user,
+                int(ttl_seconds * 1000),
+                "1" if force else "0",
+                f"{time.time():.3f}",
+                self.retention.case_seconds,
+            ],
         )
         return str(holder)
+
+    def remember_reply(self, post_id: str, normalized_text: str) -> None:
+        """Note a reply text X accepted for the post (refuses an identical second reply)."""
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.sadd(keys.replies(post_id), normalized_text)
+            self.retention.keep_case(pipe, post_id)
+            pipe.execute()
+
+    def _keep(self, post_id: str) -> None:
+        with self.client.pipeline(transaction=True) as pipe:
+            self.retention.keep_case(pipe, post_id)
+            pipe.execute()
 
     def release_claim(self, post_id: str) -> None:
         """Drop the claim (on send, resolve, or when its holder lets go)."""

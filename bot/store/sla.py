@@ -20,6 +20,7 @@ from bot.domain.mention import Mention
 from bot.store import keys
 from bot.store.connection import read_hash
 from bot.store.oncall import Office, OncallStore
+from bot.store.retention import retention_of
 
 RETENTION_SECONDS = 100 * 86400  # reports look back at most 30 days; keep a margin
 STOP_REASONS = ("acknowledged", "replied", "resolved")
@@ -97,7 +98,12 @@ def _number(raw: str | None) -> float | None:
 
 
 def start_case_clock(
-    pipe: redis.client.Pipeline, office: Office, post_id: str, rules: tuple[str, ...], start: float
+    pipe: redis.client.Pipeline,
+    office: Office,
+    post_id: str,
+    rules: tuple[str, ...],
+    start: float,
+    retention_seconds: int = RETENTION_SECONDS,
 ) -> None:
     """Queue a new clock on `pipe`: the deadline counted in business hours, the first step, and
     a "we are closed" notice when the case arrives outside business hours."""
@@ -108,10 +114,10 @@ def start_case_clock(
     fields |= {"target": str(target or ""), "deadline": repr(deadline) if deadline else ""}
     fields["step"] = "0" if deadline is not None and schedule else "done"
     pipe.hset(keys.sla(post_id), mapping=fields)
-    pipe.expire(keys.sla(post_id), RETENTION_SECONDS)
+    pipe.expire(keys.sla(post_id), retention_seconds)
     day = keys.sla_day(_utc_day(start))
     pipe.rpush(day, post_id)
-    pipe.expire(day, RETENTION_SECONDS)
+    pipe.expire(day, retention_seconds)
     if fields["step"] == "0" and deadline is not None:
         pipe.zadd(keys.TIMERS, {step_member(post_id, 0): deadline + schedule[0].offset})
     if office.hours_set and not is_open(office.hours, start):
@@ -124,10 +130,11 @@ RecordHook = Callable[[redis.client.Pipeline, Mention, str, str], None]
 def sla_record_hook(client: redis.Redis, clock: Callable[[], float] = time.time) -> RecordHook:
     """The delivery hook that starts each new case's clock in the MULTI that records it."""
     store = OncallStore(client)
+    keep = retention_of(client).case_seconds
 
     def start_clock(pipe: redis.client.Pipeline, mention: Mention, channel: str, ts: str) -> None:
         del channel, ts
-        start_case_clock(pipe, store.office(), mention.post_id, mention.rules, clock())
+        start_case_clock(pipe, store.office(), mention.post_id, mention.rules, clock(), keep)
 
     return start_clock
 
