@@ -94,10 +94,14 @@ class CardPoster:
                 continue
             except OSError as error:  # timeout or connection loss: the post may have happened
                 raise DeliveryPostponed(f"Slack unreachable ({type(error).__name__})") from None
+            ts = response.get("ts")
+            if not isinstance(ts, str) or not ts:
+                # Not Slack's documented answer: the card may exist, so the intent stays.
+                raise CardRefused(f"Slack answered without a message ts ({ts!r:.40})")
             if self._slack_problem:
                 self.health.ok("slack")
                 self._slack_problem = False
-            return str(response["ts"])
+            return ts
         raise DeliveryPostponed("Slack kept rate limiting")
 
     def _on_slack_error(self, channel: str, mention: Mention, error: SlackApiError) -> None:
