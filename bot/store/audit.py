@@ -21,6 +21,20 @@ class AuditLog:
     def record(
         self, post_id: str, action: str, user_id: str, user_name: str, **details: Any
     ) -> None:
+        with self.client.pipeline(transaction=True) as pipe:
+            self.queue(pipe, post_id, action, user_id, user_name, **details)
+            pipe.execute()
+
+    def queue(
+        self,
+        pipe: redis.client.Pipeline,
+        post_id: str,
+        action: str,
+        user_id: str,
+        user_name: str,
+        **details: Any,
+    ) -> None:
+        """Queue the entry on `pipe` (the caller's MULTI)."""
         entry = {
             "at": time.time(),
             "action": action,
@@ -29,12 +43,10 @@ class AuditLog:
             "post_id": post_id,
             **details,
         }
-        with self.client.pipeline(transaction=True) as pipe:
-            pipe.rpush(keys.audit(post_id), json.dumps(entry, ensure_ascii=False))
-            pipe.ltrim(keys.audit(post_id), -MAX_ENTRIES_PER_POST, -1)
-            # Activity on the case: its trail and the case's other keys live on from now.
-            retention_of(self.client).keep_case(pipe, post_id)
-            pipe.execute()
+        pipe.rpush(keys.audit(post_id), json.dumps(entry, ensure_ascii=False))
+        pipe.ltrim(keys.audit(post_id), -MAX_ENTRIES_PER_POST, -1)
+        # Activity on the case: its trail and the case's other keys live on from now.
+        retention_of(self.client).keep_case(pipe, post_id)
 
     def entries(self, post_id: str) -> list[dict[str, Any]]:
         raw = cast(list[str], self.client.lrange(keys.audit(post_id), 0, -1))

@@ -172,9 +172,12 @@ class CaseStore:
     def remember_reply(self, post_id: str, normalized_text: str) -> None:
         """Note a reply text X accepted for the post (refuses an identical second reply)."""
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.sadd(keys.replies(post_id), normalized_text)
-            self.retention.keep_case(pipe, post_id)
+            self.queue_reply(pipe, post_id, normalized_text)
             pipe.execute()
+
+    def queue_reply(self, pipe: redis.client.Pipeline, post_id: str, normalized_text: str) -> None:
+        pipe.sadd(keys.replies(post_id), normalized_text)
+        self.retention.keep_case(pipe, post_id)
 
     def _keep(self, post_id: str) -> None:
         with self.client.pipeline(transaction=True) as pipe:
