@@ -12,15 +12,23 @@ import structlog
 from slack_bolt import App, BoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 
+from bot.domain.failures import ExplainedError
 from bot.services import Services
 from handlers import register_all
 
 log = structlog.get_logger()
 
+# It must stay true for every listener: some fail after X or Slack already acted, so it never
+# says that nothing happened. A failure that knows more says so (ExplainedError).
 GENERIC_FAILURE = (
-    "Sorry, that did not work: Earshot hit an unexpected error. Nothing was sent to X. "
-    "Try again in a minute; if it keeps failing, tell the Earshot admins."
+    "Sorry, that did not work: Earshot hit an unexpected error and may have stopped part-way. "
+    "Check the card before trying again; if it keeps failing, tell the Earshot admins."
 )
+
+
+def failure_text(error: BaseException) -> str:
+    """What to tell the person about an unexpected failure."""
+    return error.user_text if isinstance(error, ExplainedError) else GENERIC_FAILURE
 
 
 def build_app(services: Services, *, verify_token: bool = True) -> App:
@@ -54,7 +62,7 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
             user=context.user_id,
             exc_info=error,
         )
-        tell_user(context, body, GENERIC_FAILURE)
+        tell_user(context, body, failure_text(error))
 
     register_all(app)
     return app
@@ -125,7 +133,7 @@ def _run_safely(listener: Listener, kwargs: dict[str, Any], acked: threading.Eve
         )
         context = kwargs.get("context")
         if context is not None and isinstance(body, dict):
-            tell_user(context, body, GENERIC_FAILURE)
+            tell_user(context, body, failure_text(error))
     finally:
         acked.set()
 

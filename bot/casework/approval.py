@@ -1,41 +1,40 @@
-"""Approval mode: drafts from people outside the approvers group wait in the thread for a yes."""
+"""Approval mode: drafts from people outside the approvers group wait in the thread for a yes.
+
+Every button re-reads the draft's state and changes it in one atomic step (ApprovalStore.move),
+so a stale Approve after an Edit, or Approve and Reject pressed at once, post at most once.
+"""
 
 from __future__ import annotations
-
-import uuid
-from typing import Any
 
 import structlog
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.text import escape_and_truncate, mrkdwn
+from bot.blocks.approval import approval_blocks, final_blocks, final_text, handled_text
+from bot.casework.people import person
+from bot.casework.sending import ALREADY_ANSWERED, SendOutcome, send_reply
 from bot.domain.case import Case
+from bot.domain.mention import Mention
 from bot.domain.permissions import Person
 from bot.services import Services
-from bot.store import keys
+from bot.store.approvals import FINAL, Approval, ApprovalState, ApprovalStore
 from bot.store.audit import AuditLog
-from bot.store.connection import read_hash
 
 log = structlog.get_logger()
-APPROVAL_SECONDS = 7 * 24 * 3600
-
-
-def approval_key(approval_id: str) -> str:
-    return f"{keys.PREFIX}:approval:{approval_id}"
+PENDING, SENDING = ApprovalState.PENDING, ApprovalState.SENDING
+NOT_SENT_ANSWERED = (
+    f"{ALREADY_ANSWERED} The draft still waits: Reject it, or press Reply on the card to send "
+    "a second reply on purpose."
+)
 
 
 def request_approval(services: Services, case: Case, drafter: Person, text: str) -> None:
-    approval_id = uuid.uuid4().hex
-    services.redis.hset(
-        approval_key(approval_id),
-        mapping={"post_id": case.post_id, "text": text, "drafter": drafter.id},
-    )
-    services.redis.expire(approval_key(approval_id), APPROVAL_SECONDS)
+    store = ApprovalStore(services.redis)
+    approval_id = store.create(case.post_id, text, drafter.id)
     AuditLog(services.redis).record(
         case.post_id, "reply_drafted", drafter.id, drafter.real_name, text=text
     )
     try:
-        services.slack.chat_postMessage(
+        posted = services.slack.chat_postMessage(
             channel=case.channel,
             thread_ts=case.ts,
             text=f"Draft reply by <@{drafter.id}>",
@@ -43,54 +42,107 @@ def request_approval(services: Services, case: Case, drafter: Person, text: str)
         )
     except (SlackApiError, OSError) as error:
         log.warning("approval_post_failed", post_id=case.post_id, error=repr(error))
+        return
+    store.set_message(approval_id, str(posted.get("channel", case.channel)), str(posted["ts"]))
 
 
-def approval_blocks(approval_id: str, drafter: str, text: str) -> list[dict[str, Any]]:
-    quoted = "\n".join("> " + line for line in escape_and_truncate(text, 2800).splitlines())
-    return [
-        {
-            "type": "section",
-            "text": mrkdwn(f"Draft reply by <@{drafter}> waiting for an approver:\n{quoted}"),
-        },
-        {
-            "type": "actions",
-            "block_id": "approval",
-            "elements": [
-                _button("Approve", "approval_approve", approval_id, "primary"),
-                _button("Edit", "approval_edit", approval_id, None),
-                _button("Reject", "approval_reject", approval_id, "danger"),
-            ],
-        },
-    ]
+def pending_approval(services: Services, approval_id: str) -> Approval | None:
+    return ApprovalStore(services.redis).get(approval_id)
 
 
-def _button(label: str, action_id: str, value: str, style: str | None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "value": value,
-        "text": {"type": "plain_text", "text": label},
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def pending_approval(services: Services, approval_id: str) -> dict[str, str] | None:
-    if not approval_id.isalnum():
+def refusal_to_decide(services: Services, approval: Approval | None) -> str | None:
+    """Why no button of this draft may act now (None: it is pending). A settled draft's message
+    is brought to its final state again, in case an earlier update was lost."""
+    if approval is not None and approval.state is PENDING:
         return None
-    record = read_hash(services.redis, approval_key(approval_id))
-    return record or None
+    if approval is not None and approval.state in FINAL:
+        show_final(services, approval)
+    return handled_text(approval)
 
 
-def close_approval(services: Services, approval_id: str, channel: str, ts: str, note: str) -> bool:
-    """Remove the pending draft (only once: False if someone else closed it first)."""
-    if not services.redis.delete(approval_key(approval_id)):
-        return False
+def reject(services: Services, approval: Approval, user: Person) -> str | None:
+    """Reject the draft; returns what to tell the person when someone else got there first."""
+    store = ApprovalStore(services.redis)
+    moved, _before = store.move(approval.id, ApprovalState.REJECTED, user.id, [PENDING])
+    if not moved:
+        return handled_text(store.get(approval.id))
+    AuditLog(services.redis).record(
+        approval.post_id, "reply_rejected", user.id, user.real_name, drafted_by=approval.drafter
+    )
+    _show_settled(services, approval.id)
+    return None
+
+
+def send_approved(
+    services: Services,
+    approval: Approval,
+    found: tuple[Case, Mention],
+    approver: Person,
+    *,
+    text: str | None = None,
+    unanswered_only: bool = True,
+) -> SendOutcome:
+    """Send the draft (or the approver's edit of it, `text`) if it is still pending, once.
+
+    The draft is held as `sending` while the reply is in flight; it ends `sent`, or
+    `superseded` when an edit went out instead, or goes back to `pending` when X refused.
+    """
+    case, mention = found
+    store = ApprovalStore(services.redis)
+    moved, _before = store.move(approval.id, SENDING, approver.id, [PENDING])
+    if not moved:
+        return SendOutcome(False, handled_text(store.get(approval.id)))
+    drafter = person(services, approval.drafter) or Person(approval.drafter, "", "", "")
+    final = ApprovalState.SENT if text in (None, approval.text) else ApprovalState.SUPERSEDED
+    # An exception leaves it `sending` (the reply may be out) until that goes stale.
+    outcome = send_reply(
+        services,
+        case,
+        mention,
+        approval.text if text is None else text,
+        approver,
+        drafted_by=drafter,
+        unanswered_only=unanswered_only,
+    )
+    if outcome.sent:
+        store.move(approval.id, final, approver.id, [SENDING, PENDING])
+        _show_settled(services, approval.id)
+    else:
+        store.move(approval.id, PENDING, approver.id, [SENDING])
+    return outcome
+
+
+def approve(
+    services: Services, approval: Approval, found: tuple[Case, Mention], approver: Person
+) -> str | None:
+    """Approve: the same "already answered" rule as any send. Returns what to tell the
+    approver when nothing was sent (None when the reply went out)."""
+    if found[0].answered:
+        return NOT_SENT_ANSWERED
+    outcome = send_approved(services, approval, found, approver)
+    if outcome.sent:
+        return None
+    if outcome.message == ALREADY_ANSWERED:
+        return NOT_SENT_ANSWERED
+    return f"Not sent: {outcome.message}"
+
+
+def _show_settled(services: Services, approval_id: str) -> None:
+    settled = ApprovalStore(services.redis).get(approval_id)
+    if settled is not None:
+        show_final(services, settled)
+
+
+def show_final(services: Services, approval: Approval) -> None:
+    """Replace the Approve / Edit / Reject message with how the draft ended (no buttons)."""
+    if not approval.channel or not approval.ts:
+        return
     try:
         services.slack.chat_update(
-            channel=channel, ts=ts, text=note, blocks=[{"type": "section", "text": mrkdwn(note)}]
+            channel=approval.channel,
+            ts=approval.ts,
+            text=final_text(approval),
+            blocks=final_blocks(approval),
         )
     except (SlackApiError, OSError) as error:
-        log.warning("approval_update_failed", error=repr(error))
-    return True
+        log.warning("approval_update_failed", post_id=approval.post_id, error=repr(error))

@@ -26,6 +26,7 @@ class ReplyContext:
     text_version: int = 0
     source_note: str | None = None
     drafted_by: str | None = None  # approval mode: the person whose draft an approver edits
+    approval_id: str | None = None  # ...and that draft, which a send of the edit supersedes
 
     def sign(self, services: Services) -> str:
         data: dict[str, Any] = {"post_id": self.post_id, "v": self.text_version}
@@ -33,6 +34,8 @@ class ReplyContext:
             data["src"] = self.source_note[:500]
         if self.drafted_by:
             data["by"] = self.drafted_by
+        if self.approval_id:
+            data["ap"] = self.approval_id
         return sign_metadata(data, services.settings.metadata_key())
 
     @classmethod
@@ -45,6 +48,7 @@ class ReplyContext:
             text_version=int(data.get("v", 0)),
             source_note=data.get("src"),
             drafted_by=data.get("by"),
+            approval_id=data.get("ap"),
         )
 
 

@@ -10,6 +10,7 @@ import structlog
 
 from bot.casework.cards import refresh_card, say_in_thread
 from bot.domain.case import Case, CaseStatus
+from bot.domain.failures import ExplainedError
 from bot.domain.mention import Mention
 from bot.domain.permissions import Person
 from bot.domain.reply import draft_hash, normalize
@@ -31,12 +32,32 @@ DRAFT_SECONDS = 7 * 24 * 3600
 RETRY_DELAYS = (1.0, 2.0)  # after a 5xx or timeout: two more tries
 
 
+# Told when something broke after the reply was handed to X (never "nothing was sent").
+MAY_BE_SENT = (
+    "Earshot hit an unexpected error after handing the reply to X: it may have been sent. "
+    "Check the card and the post on X before sending it again."
+)
+SENT_NOT_RECORDED = (
+    "X accepted the reply (it is public), but Earshot could not record it: the card may not "
+    "show it yet. Do not send it again; tell the Earshot admins."
+)
+ALREADY_ANSWERED = "Someone already answered this post (see the card), so nothing was sent."
+
+
+class ReplyMayBeSent(ExplainedError):
+    """An unexpected failure once the reply was handed to X: the person must not be told that
+    nothing went out."""
+
+
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     sent: bool
     message: str
     reply_id: str | None = None
     first_time: bool = True  # False: an earlier identical send already did it
+
+
+OnSent = Callable[[str], None]  # records a reply X accepted; Redis only, no network
 
 
 def send_reply(
@@ -47,15 +68,32 @@ def send_reply(
     sender: Person,
     *,
     drafted_by: Person | None = None,
+    unanswered_only: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendOutcome:
     """Post `text` (signature included) as the reply to the case's post, exactly once, and
-    bring the case, card, thread, audit and SLA clock up to date. A failure keeps the draft."""
-    outcome = post_once(services, case.post_id, text, sender.id, sleep=sleep)
+    bring the case, card, thread, audit and SLA clock up to date. A failure keeps the draft.
+    `unanswered_only`: refuse (nothing posted) if the case is answered when the send starts."""
+    brand = _brand_handle(services)  # before the post: nothing on X may follow it
+
+    def record(reply_id: str) -> None:
+        url = reply_url(brand, reply_id, mention)
+        _record_reply(services, case, text, sender, reply_id, drafted_by, url)
+
+    outcome = post_once(
+        services,
+        case.post_id,
+        text,
+        sender.id,
+        on_sent=record,
+        unanswered_only=unanswered_only,
+        sleep=sleep,
+    )
     if not outcome.sent:
         keep_draft(services, case.post_id, sender.id, text)
     elif outcome.first_time:
-        _after_sent(services, case, mention, text, sender, outcome.reply_id or "", drafted_by)
+        url = reply_url(brand, outcome.reply_id or "", mention)
+        _tell_slack(services, case, sender, outcome.reply_id or "", drafted_by, url)
     return outcome
 
 
@@ -65,13 +103,16 @@ def post_once(
     text: str,
     sender_id: str,
     *,
+    on_sent: OnSent | None = None,
+    unanswered_only: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendOutcome:
     """POST the reply unless this exact text was already sent (or is being sent) to the post.
 
     The same text for the same post is one idempotency key: a double click, a retried request
     or two people submitting the same draft give one post. One send per case is in flight at a
-    time. Failures are explained in plain words; nothing else changes.
+    time, and `on_sent` records an accepted reply before the next send may start, so
+    `unanswered_only` sees every earlier reply. Failures are explained in plain words.
     """
     client = services.redis
     key = keys.send_key(post_id, draft_hash(post_id, text))
@@ -90,6 +131,24 @@ def post_once(
             "Wait for the card to update before sending another.",
         )
     try:
+        if unanswered_only and _answered(services, post_id):
+            client.delete(key)
+            return SendOutcome(False, ALREADY_ANSWERED)
+        return _post_and_record(services, key, post_id, text, on_sent, sleep)
+    finally:
+        client.delete(keys.sending(post_id))
+
+
+def _post_and_record(
+    services: Services,
+    key: str,
+    post_id: str,
+    text: str,
+    on_sent: OnSent | None,
+    sleep: Callable[[float], None],
+) -> SendOutcome:
+    client = services.redis
+    try:
         reply_id = _post_with_retries(services, post_id, text, sleep)
     except XError as error:
         client.delete(key)
@@ -98,11 +157,25 @@ def post_once(
             revoke_right(client, failure.revoked_right)
         log.warning("reply_failed", post_id=post_id, kind=error.kind, status=error.status)
         return SendOutcome(False, failure.message)
-    finally:
-        client.delete(keys.sending(post_id))
-    client.set(key, f"sent:{reply_id}", ex=SEND_RECORD_SECONDS)
-    services.cases.remember_reply(post_id, normalize(text))
+    except Exception as error:
+        # Not an answer from X (a bug, a broken connection mid-request): the reply may be out.
+        log.error("reply_outcome_unknown", post_id=post_id, error=repr(error))
+        raise ReplyMayBeSent(MAY_BE_SENT) from error
+    # X said 201: from here on only Redis, so the record cannot be lost to a network hiccup.
+    try:
+        client.set(key, f"sent:{reply_id}", ex=SEND_RECORD_SECONDS)
+        services.cases.remember_reply(post_id, normalize(text))
+        if on_sent is not None:
+            on_sent(reply_id)
+    except Exception as error:
+        log.error("reply_record_failed", post_id=post_id, reply_id=reply_id, error=repr(error))
+        raise ReplyMayBeSent(SENT_NOT_RECORDED) from error
     return SendOutcome(True, "Reply sent.", reply_id)
+
+
+def _answered(services: Services, post_id: str) -> bool:
+    found = services.cases.get(post_id)
+    return found is not None and found[0].answered
 
 
 def _post_with_retries(
@@ -125,26 +198,52 @@ def _post_with_retries(
     raise AssertionError("unreachable")
 
 
-def _after_sent(
+def _brand_handle(services: Services) -> str | None:
+    """Our @handle for the reply's link (looked up once per process); None when X will not say:
+    the link then goes without it, and the reply is not held up."""
+    try:
+        return services.x.me().username
+    except XError as error:
+        log.warning("brand_lookup_failed", kind=error.kind, status=error.status)
+        return None
+
+
+def reply_url(brand: str | None, reply_id: str, mention: Mention) -> str:
+    if not reply_id:
+        return mention.url  # it landed on an earlier attempt whose answer was lost
+    return f"https://x.com/{brand or 'i'}/status/{reply_id}"
+
+
+def _record_reply(
     services: Services,
     case: Case,
-    mention: Mention,
     text: str,
     sender: Person,
     reply_id: str,
     drafted_by: Person | None,
+    url: str,
 ) -> None:
+    """Everything Redis must know once X accepted the reply (no network call in here)."""
     client = services.redis
-    brand = services.x.me().username
-    url = f"https://x.com/{brand}/status/{reply_id}" if reply_id else mention.url
-    client.delete(keys.draft(case.post_id, sender.id))
     services.cases.set_status(case.post_id, CaseStatus.REPLIED, sender.id, url)
-    services.cases.release_claim(case.post_id)
     details = {"reply_id": reply_id, "text": text}
     if drafted_by is not None and drafted_by.id != sender.id:
         details["drafted_by"] = drafted_by.id
     AuditLog(client).record(case.post_id, "reply_sent", sender.id, sender.real_name, **details)
     stop_sla_clock(services, case.post_id, "replied", sender.id)
+    services.cases.release_claim(case.post_id)
+    client.delete(keys.draft(case.post_id, sender.id))
+
+
+def _tell_slack(
+    services: Services,
+    case: Case,
+    sender: Person,
+    reply_id: str,
+    drafted_by: Person | None,
+    url: str,
+) -> None:
+    """The card and thread catch up (best effort: Slack failures are logged, never raised)."""
     refresh_card(services, case.post_id)
     by = f" (drafted by <@{drafted_by.id}>)" if drafted_by and drafted_by.id != sender.id else ""
     say_in_thread(services, case, f"<@{sender.id}> replied on X{by}: <{url}|view the reply>")

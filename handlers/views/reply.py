@@ -8,6 +8,7 @@ import structlog
 from slack_bolt import Ack, App, BoltContext
 
 from bot.app import guarded
+from bot.blocks.approval import handled_text
 from bot.blocks.reply_modal import (
     ANOTHER_BLOCK,
     CALLBACK_ID,
@@ -17,7 +18,7 @@ from bot.blocks.reply_modal import (
     checked,
     draft_value,
 )
-from bot.casework.approval import request_approval
+from bot.casework.approval import pending_approval, request_approval, send_approved
 from bot.casework.cards import load_case
 from bot.casework.engage import like_post
 from bot.casework.manual import record_manual_answer
@@ -29,10 +30,12 @@ from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.domain.reply import compose, draft_problem
 from bot.services import Services
+from bot.store.approvals import ApprovalState
 from bot.store.rights import revoked_rights
 from handlers.actions.reply import tell
 
 log = structlog.get_logger()
+NOT_APPROVER = "Only members of the approvers group can send an edit of a waiting draft."
 TAMPERED = "This reply window is no longer valid. Close it and press Reply on the card again."
 
 
@@ -52,6 +55,8 @@ def submit_reply(
     case, mention = found
     draft = draft_value(values) or ""
     problems = _problems(services, case, mention, user_id, draft, values, text_block)
+    if not problems and ctx.approval_id:
+        problems = _approval_problems(services, ctx.approval_id, user_id, text_block)
     if problems:
         ack(response_action="errors", errors=problems)
         return
@@ -67,8 +72,24 @@ def submit_reply(
     if services.settings.reply_approvers_group and not is_approver(services, user_id):
         request_approval(services, case, sender, final)
         return
-    drafter = person(services, ctx.drafted_by) if ctx.drafted_by else None
-    outcome = send_reply(services, case, mention, final, sender, drafted_by=drafter)
+    # Unless they chose to add a second reply, refuse if someone answered meanwhile.
+    unanswered_only = not checked(values, ANOTHER_BLOCK)
+    approval = pending_approval(services, ctx.approval_id) if ctx.approval_id else None
+    if approval is not None:
+        outcome = send_approved(
+            services, approval, found, sender, text=final, unanswered_only=unanswered_only
+        )
+    else:
+        drafter = person(services, ctx.drafted_by) if ctx.drafted_by else None
+        outcome = send_reply(
+            services,
+            case,
+            mention,
+            final,
+            sender,
+            drafted_by=drafter,
+            unanswered_only=unanswered_only,
+        )
     if not outcome.sent:
         keep_draft(services, case.post_id, user_id, draft)
         tell(
@@ -115,6 +136,18 @@ def _problems(
             block: "Someone else is on this case. Tick “Take over this case” to send "
             "(close and press Reply again if the box is not shown)."
         }
+    return {}
+
+
+def _approval_problems(
+    services: Services, approval_id: str, user_id: str, text_block: str
+) -> dict[str, str]:
+    """An approver's edit of a waiting draft: only while that draft is still pending."""
+    if not is_approver(services, user_id):
+        return {text_block: NOT_APPROVER}
+    approval = pending_approval(services, approval_id)
+    if approval is None or approval.state is not ApprovalState.PENDING:
+        return {text_block: handled_text(approval)}
     return {}
 
 
