@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import redis
 import requests
 
 from bot.sandbox.slack_api import SlackFake
@@ -29,10 +30,10 @@ def signed_headers(secret: str, body: str) -> dict[str, str]:
 
 
 def test_serve_answers_healthz_metrics_and_verifies_signatures(
-    spawn: Spawn, x_fake: XFake, slack_fake: SlackFake
+    spawn: Spawn, x_fake: XFake, slack_fake: SlackFake, redis_client: redis.Redis
 ) -> None:
-    """healthz is 200 with JSON, metrics is Prometheus text, an unsigned Slack request is 401
-    and a signed one is accepted."""
+    """healthz is 200 with JSON (degraded, naming the worker: none runs here), metrics is
+    Prometheus text, an unsigned Slack request is 401 and a signed one is accepted."""
     port = free_port()
     spawn(["serve"], process_env(x_fake, slack_fake, PORT=str(port)), "serve")
     base = f"http://127.0.0.1:{port}"
@@ -44,7 +45,8 @@ def test_serve_answers_healthz_metrics_and_verifies_signatures(
             return False
 
     wait_until(up, 20, "serve to answer /healthz")
-    assert requests.get(f"{base}/healthz", timeout=2).json()["status"] == "ok"
+    health = requests.get(f"{base}/healthz", timeout=2).json()
+    assert health["status"] == "degraded" and list(health["problems"]) == ["worker"]
     metrics = requests.get(f"{base}/metrics", timeout=2).text
     assert "earshot_cards_posted_total" in metrics
     assert "earshot_delivery_lag_seconds_bucket" in metrics
