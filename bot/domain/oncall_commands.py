@@ -27,7 +27,7 @@ USAGE = (
     "• `/oncall remove <team>`\n"
     "• `/oncall hours Mon-Fri 09:00-18:00 tz Europe/Rome` · `/oncall hours 24/7`\n"
     "• `/oncall holiday add|remove 2026-12-25 [2026-12-26..2026-12-31]` · `/oncall holidays`\n"
-    "• `/oncall sla 30m [rule <rule>]` · `/oncall sla off [rule <rule>]`"
+    "• `/oncall sla 30m [rule t3|vip|priority:high]` · `/oncall sla off [rule <selector>]`"
     " · `/oncall sla team <team>`\n"
     "• `/oncall policy` · `/oncall policy 0m thread, 30m dm, 60m here repeat 2 every 90m`"
     " · `/oncall policy reset`\n"

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from bot.domain.track_rule import MARK_HIGH_PRIORITY, MARK_VIP, MENTIONS_LABEL, rule_id_from
 
 MAX_STEPS = 10
 MAX_REPEAT = 10
 MAX_PINGS = 50
 DEFAULT_SLA_SECONDS = 60 * 60  # "customers expect an answer within the hour"
+
+# What `/oncall sla 15m rule <selector>` may name besides a /track rule id: the author being a
+# VIP, a high-priority rule having matched, and the mentions timeline.
+SELECTOR_VIP = "vip"
+SELECTOR_HIGH_PRIORITY = "priority:high"
+FIXED_SELECTORS = (SELECTOR_VIP, SELECTOR_HIGH_PRIORITY, MENTIONS_LABEL)
+_SELECTOR_OF_MARK = {MARK_VIP: SELECTOR_VIP, MARK_HIGH_PRIORITY: SELECTOR_HIGH_PRIORITY}
 
 
 class StepAction(StrEnum):
@@ -98,9 +108,11 @@ class SlaConfig:
     per_rule: dict[str, int] = field(default_factory=dict)
     team: str | None = None
 
-    def target_for(self, rules: tuple[str, ...]) -> int | None:
-        """The tightest target among the mention's rules, else the default one."""
-        specific = [self.per_rule[r] for r in rules if r in self.per_rule]
+    def target_for(self, rules: tuple[str, ...], marks: tuple[str, ...] = ()) -> int | None:
+        """The tightest target among what the case matches (its rules, and `vip` or
+        `priority:high` from its card's marks), else the default one."""
+        matched = case_selectors(rules, marks)
+        specific = [self.per_rule[s] for s in matched if s in self.per_rule]
         return min(specific) if specific else self.target
 
     def to_json(self) -> str:
@@ -115,6 +127,21 @@ class SlaConfig:
             per_rule={str(k): int(v) for k, v in (data.get("per_rule") or {}).items()},
             team=data.get("team") or None,
         )
+
+
+def case_selectors(rules: tuple[str, ...], marks: tuple[str, ...]) -> tuple[str, ...]:
+    """Every selector a case answers to: its rule names and the selectors of its marks."""
+    return rules + tuple(_SELECTOR_OF_MARK[m] for m in marks if m in _SELECTOR_OF_MARK)
+
+
+def sla_selector(word: str, rule_ids: Iterable[str]) -> str | None:
+    """`word` as a per-rule SLA selector ("T3" -> "t3", "VIP" -> "vip"), or None when it
+    names neither an existing /track rule nor a fixed selector."""
+    lowered = word.strip().casefold()
+    if lowered in FIXED_SELECTORS:
+        return lowered
+    rule_id = rule_id_from(lowered)
+    return rule_id if rule_id is not None and rule_id in set(rule_ids) else None
 
 
 @dataclass(frozen=True, slots=True)

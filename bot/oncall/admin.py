@@ -16,6 +16,7 @@ from bot.casework.people import person
 from bot.casework.staff import acting_person
 from bot.domain import oncall_commands as c
 from bot.domain.hours import BusinessHours, always_open
+from bot.domain.policy import FIXED_SELECTORS, SlaConfig, sla_selector
 from bot.domain.rotation import (
     MAX_OVERRIDES,
     Override,
@@ -31,6 +32,7 @@ from bot.domain.timeparse import MAX_DURATION, resolve_when
 from bot.oncall.answers import Answer, autoreply_text, rotation_saved_text
 from bot.services import Services
 from bot.store.oncall import OncallStore, handoff_member
+from bot.store.tracks import TrackStore
 
 MAX_HOLIDAYS = 400
 LOOKUP_THREADS = 8
@@ -222,13 +224,32 @@ def _sla(job: Job, command: c.ShowSla | c.SetSla | c.SetSlaTeam) -> Answer:
     elif isinstance(command, c.SetSla) and command.rule is None:
         sla = replace(sla, target=command.target)
     elif isinstance(command, c.SetSla) and command.rule is not None:
-        per_rule = {k: v for k, v in sla.per_rule.items() if k != command.rule}
+        selector = _selector(job.services, command.rule, sla)
+        if isinstance(selector, c.Problem):
+            return Answer.refusal(selector)
+        per_rule = {k: v for k, v in sla.per_rule.items() if k != selector}
         if command.target is not None:
-            per_rule[command.rule] = command.target
+            per_rule[selector] = command.target
         sla = replace(sla, per_rule=per_rule)
     if sla != office.sla:
         store.save_sla(sla)
     return Answer("\n".join(sla_lines(sla, store.paged_team(replace(office, sla=sla)))))
+
+
+def _selector(services: Services, word: str, sla: SlaConfig) -> str | c.Problem:
+    """What `rule <word>` names: an existing /track rule, `vip`, `priority:high` or `mentions`
+    (a target already stored under `word` may always be switched off)."""
+    rule_ids = [rule.id for rule in TrackStore(services.redis).all()]
+    found = sla_selector(word, rule_ids)
+    if found is not None:
+        return found
+    if word in sla.per_rule:
+        return word
+    valid = ", ".join(f"`{name}`" for name in [*rule_ids, *FIXED_SELECTORS])
+    return c.Problem(
+        f"`{word}` is neither a /track rule nor an SLA selector; use one of {valid}",
+        "/oncall sla 15m rule vip",
+    )
 
 
 def _autoreply(job: Job, command: c.ShowAutoReply | c.SetAutoReply | c.SwitchAutoReply) -> Answer:

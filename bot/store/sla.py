@@ -104,10 +104,12 @@ def start_case_clock(
     rules: tuple[str, ...],
     start: float,
     retention_seconds: int = RETENTION_SECONDS,
+    marks: tuple[str, ...] = (),
 ) -> None:
-    """Queue a new clock on `pipe`: the deadline counted in business hours, the first step, and
-    a "we are closed" notice when the case arrives outside business hours."""
-    target = office.sla.target_for(rules)
+    """Queue a new clock on `pipe`: the deadline counted in business hours (the tightest target
+    the case's rules and card marks select), the first step, and a "we are closed" notice when
+    the case arrives outside business hours."""
+    target = office.sla.target_for(rules, marks)
     deadline = add_business_seconds(office.hours, start, target) if target else None
     schedule = office.policy.schedule()
     fields: dict[Any, Any] = {"start": repr(start), "rules": "\n".join(rules), "state": "open"}
@@ -134,7 +136,8 @@ def sla_record_hook(client: redis.Redis, clock: Callable[[], float] = time.time)
 
     def start_clock(pipe: redis.client.Pipeline, mention: Mention, channel: str, ts: str) -> None:
         del channel, ts
-        start_case_clock(pipe, store.office(), mention.post_id, mention.rules, clock(), keep)
+        office, post_id = store.office(), mention.post_id
+        start_case_clock(pipe, office, post_id, mention.rules, clock(), keep, mention.marks)
 
     return start_clock
 
