@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -24,6 +24,7 @@ from bot.sandbox.slack_workspace import (
     Workspace,
     invalid_arguments,
     json_arg,
+    messages_tab_enabled,
     request_args,
     text_arg,
     user_object,
@@ -40,7 +41,9 @@ class SlackFake(SandboxServer):
     of contracts/slack/methods. chat.postMessage is paced per channel (token bucket, 1/s with
     bursts of 3 by default) and answers HTTP 429 + Retry-After over the limit. Trigger ids must
     look like Slack's ("12345.98765.abcd2358fdea") and are single use; those from
-    `new_trigger_id()` also expire after 3 s. Control endpoints besides the base ones:
+    `new_trigger_id()` also expire after 3 s. Given the app's `manifest` (parsed), it behaves as
+    that app: with the Messages tab off, DMs from the bot fail with messages_tab_disabled.
+    Control endpoints besides the base ones:
       GET  /_control/messages?channel=  /_control/ephemerals  /_control/views
       GET  /_control/ratelimited  /_control/files
       POST /_control/channels    {"id", "name", "is_member", "is_private", "is_archived",
@@ -58,10 +61,13 @@ class SlackFake(SandboxServer):
         *,
         token: str = "xoxb-sandbox",
         channels: Iterable[str] = ("C0MENTIONS", "C0ESCALATE"),
+        manifest: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(host, port)
         self.token = token
         self._ws = Workspace(usergroups={"S0ONCALL": ["U0ALICE"]})
+        if manifest is not None:
+            self._ws.messages_tab_enabled = messages_tab_enabled(manifest)
         for channel_id in channels:
             self.set_channel(channel_id)
         self.add_user(BOT_USER_ID, name="earshot", real_name="Earshot", is_bot=True)

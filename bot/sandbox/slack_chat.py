@@ -97,6 +97,7 @@ def post_message(ws: Workspace, args: Args) -> Args:
     channel = ws.channel(args, member=True)
     if channel.is_archived:
         raise SlackError("is_archived")
+    ws.refuse_direct_message(channel)
     ws.pace(channel)
     text, blocks = _content(args, required=True)
     text, warning = _truncated(text or "")
@@ -133,6 +134,7 @@ def update_message(ws: Workspace, args: Args) -> Args:
 
 def post_ephemeral(ws: Workspace, args: Args) -> Args:
     channel = ws.channel(args, member=True)
+    ws.refuse_direct_message(channel)
     user = ws.users.get(text_arg(args, "user") or "")
     if user is None or user["deleted"]:
         raise SlackError("user_not_in_channel")
@@ -250,7 +252,7 @@ def open_conversation(ws: Workspace, args: Args) -> Args:
     """conversations.open for one user: the app's direct message with them (made on first use).
 
     Multi-person DMs are not modelled; more than one user is refused as Slack refuses a mix it
-    cannot open. A DM's id is "D" + the user id without its "U", so it is stable across calls.
+    cannot open. The DM's id is stable across calls (Workspace.direct_message).
     """
     wanted = [u for u in (text_arg(args, "users") or "").split(",") if u]
     channel_id = text_arg(args, "channel")
@@ -270,9 +272,7 @@ def open_conversation(ws: Workspace, args: Args) -> Args:
         raise SlackError("user_disabled")
     dm_id = "D" + user["id"].removeprefix("U")
     already = dm_id in ws.channels
-    if not already:
-        ws.channels[dm_id] = Channel(id=dm_id, name=dm_id.lower(), members={user["id"]})
-    im = ws.channels[dm_id]
+    im = ws.direct_message(user["id"])
     shown: Args = {"id": dm_id}
     if flag_arg(args, "return_im"):
         shown |= {

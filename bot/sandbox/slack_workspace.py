@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +182,9 @@ class Workspace:
     used_triggers: set[str] = field(default_factory=set)
     files: dict[str, Args] = field(default_factory=dict)
     throttled: list[Args] = field(default_factory=list)
+    # The app's Messages tab (App Home): when the manifest turns it off, Slack refuses every
+    # message the bot sends into a direct message with messages_tab_disabled.
+    messages_tab_enabled: bool = True
     _serials: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _last_micros: int = 0
 
@@ -203,15 +207,32 @@ class Workspace:
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def channel(self, args: Args, *, member: bool) -> Channel:
+        """The conversation a method names: an id, a #name, or a user id (the app's DM with
+        that user, as chat.postMessage takes it)."""
         wanted = (text_arg(args, "channel") or text_arg(args, "channel_id") or "").lstrip("#")
         found = self.channels.get(wanted) or next(
             (c for c in self.channels.values() if c.name == wanted), None
         )
+        user = self.users.get(wanted)
+        if found is None and user is not None and not user["deleted"]:
+            found = self.direct_message(wanted)
         if found is None or (found.is_private and not found.is_member):
             raise SlackError("channel_not_found")  # Slack hides private channels from outsiders
         if member and not found.is_member:
             raise SlackError("not_in_channel")
         return found
+
+    def direct_message(self, user_id: str) -> Channel:
+        """The app's DM with a user, made on first use; its id is "D" + the user id without
+        its "U", so it is stable."""
+        dm_id = "D" + user_id.removeprefix("U")
+        if dm_id not in self.channels:
+            self.channels[dm_id] = Channel(id=dm_id, name=dm_id.lower(), members={user_id})
+        return self.channels[dm_id]
+
+    def refuse_direct_message(self, channel: Channel) -> None:
+        if channel.id.startswith("D") and not self.messages_tab_enabled:
+            raise SlackError("messages_tab_disabled")
 
     def message(self, channel: Channel, ts: str | None) -> Args:
         for message in self.messages:
@@ -225,3 +246,10 @@ class Workspace:
         if wait > 0:
             retry_after = str(max(1, math.ceil(wait)))
             raise SlackError("ratelimited", status=429, headers={"Retry-After": retry_after})
+
+
+def messages_tab_enabled(manifest: Mapping[str, Any]) -> bool:
+    """Whether an app manifest turns the App Home Messages tab on (unset: off, so a manifest
+    that does not say so is not trusted to DM anyone)."""
+    app_home = (manifest.get("features") or {}).get("app_home") or {}
+    return app_home.get("messages_tab_enabled") is True
