@@ -3,11 +3,14 @@
 The app runs as the real `earshot serve` process; this process hosts the fakes and the load.
 1. Ack latency: 50 interactions at once (Claim clicks, Reply clicks that open a modal, and reply
    submissions that are validated before the ack), measured as the HTTP round trip a Slack
-   request sees. 10 rounds. Target p99 <= 100 ms.
+   request sees. 10 rounds. Target p99 <= 100 ms. The same load goes, round by round in
+   turn, to a bare Bolt app whose listeners only ack (benchmarks/bare_bolt.py: waitress in its
+   own process, as `earshot serve`): Earshot's p50 and p99 are printed as a ratio to it, so the
+   figure says what Earshot adds on this machine today. Goal <= 1.5x.
 2. Send -> "Replied": from submitting a reply to the card in the Slack fake showing "Replied"
    (validation, ack, POST /2/tweets to the X fake, case update, chat.update). 40 sends, one at
    a time. Target p95 <= 1 s.
-Uses Redis database 8 (flushed).
+Uses Redis database 8 (flushed), or EARSHOT_INTERACTIONS_BENCH_REDIS_URL.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
 from bot.sources.x import parse_page
 
-REDIS_URL = "redis://127.0.0.1:6379/8"
+REDIS_URL = os.environ.get("EARSHOT_INTERACTIONS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+BARE_BOLT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bare_bolt.py")
+RATIO_GOAL = 1.5
 CHANNEL = "C0MENTIONS"
 CASES = 60
 SECRET = "bench-secret"
@@ -104,11 +109,37 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def start_serve(x: XFake, slack: SlackFake) -> tuple[subprocess.Popen[bytes], SlackUser]:
-    """The real `earshot serve` process (its own interpreter, as in production)."""
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return int(sock.getsockname()[1])
+
+
+def wait_up(port: int, what: str) -> None:
+    def up() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    wait(up, what, timeout=30)
+
+
+def start_bare(slack: SlackFake) -> tuple[subprocess.Popen[bytes], SlackUser]:
+    """The baseline: a bare Bolt app that only acks, served the same way."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, BARE_BOLT, str(port), SECRET],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_up(port, "the bare Bolt app to start")
+    return proc, SlackUser(f"http://127.0.0.1:{port}/slack/events", SECRET, slack)
+
+
+def start_serve(x: XFake, slack: SlackFake) -> tuple[subprocess.Popen[bytes], SlackUser]:
+    """The real `earshot serve` process (its own interpreter, as in production)."""
+    port = free_port()
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": "xoxb-sandbox",
@@ -131,20 +162,15 @@ def start_serve(x: XFake, slack: SlackFake) -> tuple[subprocess.Popen[bytes], Sl
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-    def up() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    wait(up, "earshot serve to start", timeout=30)
+    wait_up(port, "earshot serve to start")
     return proc, SlackUser(f"http://127.0.0.1:{port}/slack/events", SECRET, slack)
 
 
-def ack_latency(bolt: SlackUser, slack: SlackFake, cases: list[tuple[str, str]]) -> list[float]:
+def ack_latency(apps: list[SlackUser], cases: list[tuple[str, str]]) -> list[list[float]]:
+    """10 rounds of 50 concurrent interactions for each app in turn; timings per app."""
     users = ["U0ALICE", "U0BOB"]
-    timings: list[float] = []
+    timings: list[list[float]] = [[] for _ in apps]
+    bolt = apps[0]
 
     def one(n: int) -> float:
         post_id, ts = cases[n % len(cases)]
@@ -166,8 +192,10 @@ def ack_latency(bolt: SlackUser, slack: SlackFake, cases: list[tuple[str, str]])
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         for _round in range(10):
-            timings += list(pool.map(one, range(50)))
-            time.sleep(0.3)  # let lazy work of the round finish
+            for index, app in enumerate(apps):
+                bolt = app
+                timings[index] += list(pool.map(one, range(50)))
+                time.sleep(0.3)  # let lazy work of the round finish
     return timings
 
 
@@ -212,27 +240,36 @@ def main() -> None:
     services = build_services(settings(x, slack), client)
     cases = deliver_cases(services, x)
     serve, bolt = start_serve(x, slack)
+    bare, bare_bolt = start_bare(slack)
     try:
-        acks = ack_latency(bolt, slack, cases)
-        print(f"acks measured: {len(acks)}", file=sys.stderr)
+        acks, bare_acks = ack_latency([bolt, bare_bolt], cases)
+        print(f"acks measured: {len(acks)} + {len(bare_acks)} (bare Bolt)", file=sys.stderr)
         sends = send_to_replied(bolt, slack, cases)
     finally:
-        serve.terminate()
-        serve.wait(timeout=10)
+        for proc in (serve, bare):
+            proc.terminate()
+            proc.wait(timeout=10)
         x.stop()
         slack.stop()
         client.flushdb()
+    p50, p99 = statistics.median(acks), percentile(acks, 99)
+    bare_p50, bare_p99 = statistics.median(bare_acks), percentile(bare_acks, 99)
     rows = [
-        ("ack latency p50 (50 concurrent)", statistics.median(acks) * 1000, "ms", None),
-        ("ack latency p99 (50 concurrent)", percentile(acks, 99) * 1000, "ms", 100.0),
+        ("ack latency p50 (50 concurrent)", p50 * 1000, "ms", None),
+        ("ack latency p99 (50 concurrent)", p99 * 1000, "ms", 100.0),
+        ("bare Bolt ack p50 (same load, baseline)", bare_p50 * 1000, "ms", None),
+        ("bare Bolt ack p99 (same load, baseline)", bare_p99 * 1000, "ms", None),
+        ("ack p50 / bare Bolt p50", p50 / bare_p50, "x", RATIO_GOAL),
+        ("ack p99 / bare Bolt p99", p99 / bare_p99, "x", RATIO_GOAL),
         ("send -> card Replied p50", statistics.median(sends) * 1000, "ms", None),
         ("send -> card Replied p95", percentile(sends, 95) * 1000, "ms", 1000.0),
     ]
     print(f"{'figure':40} {'value':>10}  {'target':>10}  verdict")
     for name, value, unit, target in rows:
         verdict = "" if target is None else ("PASS" if value <= target else "MISS")
-        goal = f"<= {target:.0f} {unit}" if target else ""
-        print(f"{name:40} {value:8.1f} {unit}  {goal:>10}  {verdict}")
+        goal = f"<= {target:g} {unit}" if target else ""
+        shown = f"{value:8.2f}" if unit == "x" else f"{value:8.1f}"
+        print(f"{name:40} {shown} {unit}  {goal:>10}  {verdict}")
     print(f"(samples: {len(acks)} acks, {len(sends)} sends)")
 
 

@@ -3,10 +3,11 @@ memory stays flat, beside a baseline of the same flow without retention, measure
 
 Each post goes the way the real paths write it, with the store's own code: ingest (dedupe mark,
 sources set, inbox stream), delivery (case hash, card index, SLA clock, its day list, stream
-entry deleted), and for one post in three a reply (replies set, audit entry). The retention is
-real Redis TTLs, made short (RETENTION_SECONDS for cases, twice that for audit); the SLA day
-lists use a simulated clock in which the retention lasts CASE_RETENTION_DAYS, so day keys roll
-over as they would in production. Writes are batched in pipelines.
+entry deleted, due escalation steps fired), and for one post in three a reply (replies set,
+audit entry). The retention is real Redis TTLs, made short (RETENTION_SECONDS for cases,
+twice that for audit, a 1 s dedupe margin); the SLA day lists use a simulated clock in which
+the retention lasts CASE_RETENTION_DAYS, so day keys roll over as they would in production.
+Writes are batched in pipelines.
 
 Memory is measured on a dedicated database: its key count (DBSIZE) and the server's
 used_memory minus what it was before the run (other databases share the server).
@@ -84,6 +85,8 @@ def flow_batch(client: redis.Redis, start: int, count: int, sim_clock: Callable[
                 audit.queue(pipe, mention.post_id, "reply_sent", "U0BENCH", "Bench", text=text)
         if entries:
             pipe.xdel(keys.INBOX, *(entry_id for entry_id, _ in entries))
+        # The timer loop: escalation steps now due fire and leave the set.
+        pipe.zremrangebyscore(keys.TIMERS, "-inf", sim_clock())
         pipe.execute()
 
 
@@ -126,7 +129,8 @@ def main() -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     client = connect(REDIS_URL)
     client.ping()
-    kept = Retention(RETENTION_SECONDS, 2 * RETENTION_SECONDS)
+    # The dedupe margin (a day in production) shrinks with the retention.
+    kept = Retention(RETENTION_SECONDS, 2 * RETENTION_SECONDS, seen_margin_seconds=1)
     forever = Retention(10 * 365 * DAY, 10 * 365 * DAY)  # nothing expires during the run
     print(f"{POSTS:,} posts, retention {RETENTION_SECONDS} s (audit {2 * RETENTION_SECONDS} s); "
           f"baseline without retention: {BASELINE_POSTS:,} posts")  # fmt: skip

@@ -39,6 +39,7 @@ _EXPIRE_ALL = "for i, key in ipairs(KEYS) do redis.call('EXPIRE', key, ARGV[i]) 
 class Retention:
     case_seconds: int
     audit_seconds: int
+    seen_margin_seconds: int = SEEN_MARGIN_SECONDS
 
     @classmethod
     def from_days(cls, case_days: float, audit_days: float) -> Retention:
@@ -46,7 +47,7 @@ class Retention:
 
     @property
     def seen_seconds(self) -> int:
-        return self.case_seconds + SEEN_MARGIN_SECONDS
+        return self.case_seconds + self.seen_margin_seconds
 
     def too_old(self, created_at: datetime, now: float) -> bool:
         """True for a post created before the retention window: never admitted as new."""
