@@ -85,7 +85,7 @@ def response_figures(
     clocks: Sequence[CaseClock], days: list[date], tz: str, hours: BusinessHours | None, now: float
 ) -> ResponseFigures:
     answered = [c for c in clocks if c.answered]
-    times = [_response(c) for c in answered]
+    times = first_response_seconds(clocks)
     business = [_business(c, hours) for c in answered]
     resolved = [c for c in clocks if not c.answered and c.resolved_at is not None]
     due = [c for c in clocks if c.deadline is not None and _sla_due(c, now)]
@@ -95,7 +95,7 @@ def response_figures(
         answered=len(answered),
         resolved=len(resolved),
         waiting=len(clocks) - len(answered) - len(resolved),
-        mean_seconds=statistics.fmean(times) if times else None,
+        mean_seconds=mean_or_none(times),
         median_seconds=statistics.median(times) if times else None,
         mean_business_seconds=statistics.fmean(business) if business else None,
         median_business_seconds=statistics.median(business) if business else None,
@@ -106,6 +106,17 @@ def response_figures(
         per_day=_per_day(clocks, days, tz),
         distribution=_distribution(times),
     )
+
+
+def first_response_seconds(clocks: Sequence[CaseClock]) -> list[float]:
+    """Seconds from each answered case's start to its first recorded response, in order: the
+    one computation behind `/earshot report` and `/track stats` (a later status change, such
+    as resolving the case, does not move it)."""
+    return [_response(c) for c in clocks if c.answered]
+
+
+def mean_or_none(values: Sequence[float]) -> float | None:
+    return statistics.fmean(values) if values else None
 
 
 def _response_at(clock: CaseClock) -> float:
@@ -138,7 +149,7 @@ def _groups(
             members[str(name)].append(clock)
     figures = []
     for name, group in members.items():
-        times = [_response(c) for c in group if c.answered]
+        times = first_response_seconds(group)
         median = statistics.median(times) if times else None
         figures.append(GroupFigures(name, len(group), len(times), median))
     figures.sort(key=lambda g: (-g.cases, g.name))

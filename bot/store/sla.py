@@ -8,7 +8,7 @@ escalation step is planned and, for a reply, keeps the first-response time for t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -195,12 +195,18 @@ def clocks_between(client: redis.Redis, since: float, until: float) -> list[Case
         listed = cast(list[Any], client.lrange(keys.sla_day(day.isoformat()), 0, -1))
         ids += [str(post_id) for post_id in listed]
         day += timedelta(days=1)
-    with client.pipeline(transaction=False) as pipe:
-        for post_id in ids:
-            pipe.hgetall(keys.sla(post_id))
-        rows = cast(list[dict[str, str]], pipe.execute())
-    found = [clock_from_hash(i, row) for i, row in zip(ids, rows, strict=True) if row.get("start")]
+    found = clocks_of(client, ids)
     return sorted((c for c in found if since <= c.start < until), key=lambda c: c.start)
+
+
+def clocks_of(client: redis.Redis, post_ids: Sequence[str]) -> list[CaseClock]:
+    """The clocks of these cases, in their order; cases without one are left out."""
+    with client.pipeline(transaction=False) as pipe:
+        for post_id in post_ids:
+            pipe.hgetall(keys.sla(post_id))
+        rows = cast(list[dict[str, str]], pipe.execute()) if post_ids else []
+    pairs = zip(post_ids, rows, strict=True)
+    return [clock_from_hash(post_id, row) for post_id, row in pairs if row.get("start")]
 
 
 def _day_of(at: float) -> date:

@@ -7,9 +7,10 @@ from typing import Any, cast
 
 import redis
 
-from bot.domain.case import CaseStatus
+from bot.domain.figures import first_response_seconds, mean_or_none
 from bot.domain.track_rule import DEFAULT_VIP_FOLLOWERS, RuleFigures, VipPolicy
 from bot.store import keys
+from bot.store.sla import clocks_of
 
 DAY = 86_400.0
 WEEK = 7 * DAY
@@ -38,22 +39,14 @@ class TrackUsage:
         return found
 
     def _answered(self, rule_id: str, day: int, week: int, posts: list[str]) -> RuleFigures:
+        """Answered = a first response was recorded on the case's SLA clock (as in
+        `/earshot report`), whatever its status is now."""
         with self.client.pipeline(transaction=False) as pipe:
             for post_id in posts:
-                pipe.hmget(keys.case(post_id), ["status", "status_at", "delivered_at"])
-            rows: list[Any] = pipe.execute() if posts else []
-        carded = answered = 0
-        waits: list[float] = []
-        for status, status_at, delivered_at in rows:
-            if status is None:
-                continue
-            carded += 1
-            if status == CaseStatus.REPLIED.value:
-                answered += 1
-                if status_at and delivered_at:
-                    waits.append(max(0.0, float(status_at) - float(delivered_at)))
-        average = sum(waits) / len(waits) if waits else None
-        return RuleFigures(rule_id, day, week, len(posts), carded, answered, average)
+                pipe.exists(keys.case(post_id))
+            carded = sum(int(found) for found in (pipe.execute() if posts else []))
+        times = first_response_seconds(clocks_of(self.client, posts))
+        return RuleFigures(rule_id, day, week, len(posts), carded, len(times), mean_or_none(times))
 
     # -- budget and VIPs ------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ import time
 import pytest
 import redis
 
-from bot.domain.case import CaseStatus
 from bot.domain.track_rule import MARK_HIGH_PRIORITY, Priority, RuleStatus, TrackRule
 from bot.pipeline.deliver import Deliverer
 from bot.pipeline.track_poll import build_track_poller
@@ -19,6 +18,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
+from bot.store.sla import sla_record_hook, stop_case_clock
 from bot.store.track_schedule import TrackSchedule
 from bot.store.track_usage import TrackUsage
 from bot.store.tracks import TrackStore
@@ -55,7 +55,7 @@ def add_rule(
 
 
 def routed_deliverer(services: Services) -> Deliverer:
-    """The deliverer as the worker wires it: placed by the /track router."""
+    """The deliverer as the worker wires it: placed by the /track router, SLA clocks started."""
     deliverer = make_deliverer(services)
     router = TrackRouter(services.redis, services.settings.slack_mentions_channel or "")
     return Deliverer(
@@ -63,6 +63,7 @@ def routed_deliverer(services: Services) -> Deliverer:
         deliverer.slack,
         deliverer.config,
         deliverer.pacer,
+        on_recorded=[sla_record_hook(services.redis)],
         place=router.place,
     )
 
@@ -241,7 +242,7 @@ def test_stats_count_matches_and_the_share_answered(
     posts = [x_fake.add_post(f"acmeapp help {n}", author=CAROL) for n in range(2)]
     make_track_poller(services).poll_round()
     drain(routed_deliverer(services))
-    services.cases.set_status(posts[0]["id"], CaseStatus.REPLIED, "U0ALICE")
+    stop_case_clock(services.redis, posts[0]["id"], "replied", by="U0ALICE")  # as a send does
     answer = run_track(bolt, slack_fake, "stats")
     assert f"*{rule.id}*" in answer.text
     assert "24 h: 2 · 7 d: 2 · answered: 1 of 2 cards (50%)" in answer.text
