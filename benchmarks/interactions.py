@@ -4,7 +4,7 @@ The app runs as the real `earshot serve` process; this process hosts the fakes a
 1. Ack latency: 50 interactions at once (Claim clicks, Reply clicks that open a modal, and reply
    submissions that are validated before the ack), measured as the HTTP round trip a Slack
    request sees. 10 rounds. Target p99 <= 100 ms. The same load goes, round by round in
-   turn, to a bare Bolt app whose listeners only ack (benchmarks/bare_bolt.py: waitress in its
+   turn, to a bare Bolt app whose listeners only ack (benchmarks/_bare_bolt.py: waitress in its
    own process, as `earshot serve`): Earshot's p50 and p99 are printed as a ratio to it, so the
    figure says what Earshot adds on this machine today. Goal <= 1.5x.
 2. Send -> "Replied": from submitting a reply to the card in the Slack fake showing "Replied"
@@ -39,7 +39,7 @@ from bot.services import Services, build_services
 from bot.sources.x import parse_page
 
 REDIS_URL = os.environ.get("EARSHOT_INTERACTIONS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
-BARE_BOLT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bare_bolt.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATIO_GOAL = 1.5
 CHANNEL = "C0MENTIONS"
 CASES = 60
@@ -129,7 +129,13 @@ def start_bare(slack: SlackFake) -> tuple[subprocess.Popen[bytes], SlackUser]:
     """The baseline: a bare Bolt app that only acks, served the same way."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, BARE_BOLT, str(port), SECRET],
+        [
+            sys.executable,
+            "-c",
+            "from benchmarks._bare_bolt import serve; "
+            f"serve({port}, {SECRET!r}, {slack.base_url + '/api/'!r})",
+        ],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,25 +1,27 @@
 """The baseline of the interactions benchmark: a bare Bolt app whose listeners only ack, served
 as `earshot serve` serves Earshot (waitress, 32 threads, its own process).
 
-Run by benchmarks/interactions.py: `python benchmarks/bare_bolt.py PORT SIGNING_SECRET`.
+Started by benchmarks/interactions.py through `serve(port, secret, slack_api_base_url)`: a
+module, not a script, since `make benchmarks` runs every script in this folder.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
 from waitress.server import create_server
 
 ANY = re.compile(".*")
 
 
-def build(secret: str) -> App:
-    # No auth.test at start or per request: the baseline is Bolt's own request handling.
-    app = App(signing_secret=secret, token="xoxb-bare", token_verification_enabled=False)
+def build(secret: str, slack_api_base_url: str) -> App:
+    # Like Earshot's app: the Web API on the Slack fake (Bolt's auth.test, once, goes there).
+    client = WebClient(token="xoxb-sandbox", base_url=slack_api_base_url)
+    app = App(signing_secret=secret, client=client, token_verification_enabled=False)
 
     def only_ack(ack: Ack) -> None:
         ack()
@@ -30,9 +32,8 @@ def build(secret: str) -> App:
     return app
 
 
-def main() -> None:
-    port, secret = int(sys.argv[1]), sys.argv[2]
-    handler = SlackRequestHandler(build(secret))
+def serve(port: int, secret: str, slack_api_base_url: str) -> None:
+    handler = SlackRequestHandler(build(secret, slack_api_base_url))
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/healthz":
@@ -41,7 +42,3 @@ def main() -> None:
         return handler(environ, start_response)
 
     create_server(wsgi, host="127.0.0.1", port=port, threads=32, ident="bare-bolt").run()
-
-
-if __name__ == "__main__":
-    main()
