@@ -1,19 +1,37 @@
-"""The out-of-hours auto-reply: a template a person wrote, posted once, never as the answer."""
+"""The out-of-hours auto-reply: a template a person wrote, posted once, never as the answer.
+
+X refuses to post the same text twice (403 duplicate content), so a filled-in text is claimed
+(SET NX) by the first post it goes to; another post whose text comes out the same is skipped
+with a note in its card's thread instead of a refused call. Every failure is said there too.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
 import structlog
 
+from bot.blocks.text import escape_mrkdwn
 from bot.casework.cards import say_in_thread
 from bot.casework.sending import post_once
 from bot.domain.capabilities import can_reply_via_api
+from bot.domain.case import Case
 from bot.domain.post_length import check_post
+from bot.domain.reply import normalize
 from bot.domain.templates import fill
 from bot.services import Services
+from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.rights import revoked_rights
 
 log = structlog.get_logger()
+TEXT_CLAIM_SECONDS = 30 * 24 * 3600  # how long a sent auto-reply text counts as used on X
+WHO = "out-of-hours auto-reply"
+
+
+def text_claim_key(text: str) -> str:
+    digest = hashlib.sha256(normalize(text).encode()).hexdigest()[:32]
+    return f"{keys.PREFIX}:autoreply:text:{digest}"
 
 
 class AutoReplySender:
@@ -27,6 +45,8 @@ class AutoReplySender:
         self.services = services
 
     def __call__(self, post_id: str, text: str, *, by: str) -> str | None:
+        """The reply's id when this call sent it; None when nothing was sent (said in the
+        card's thread, except when an earlier call already sent it)."""
         services = self.services
         found = services.cases.get(post_id)
         if found is None:
@@ -34,25 +54,46 @@ class AutoReplySender:
         case, mention = found
         tier, revoked = services.settings.x_access_tier, revoked_rights(services.redis)
         reply = fill(text, mention).strip()
-        if not can_reply_via_api(mention, tier, revoked) or not check_post(reply).valid:
-            log.info("autoreply_skipped", post_id=post_id)
-            return None
-        outcome = post_once(services, post_id, reply, by)
-        if not outcome.sent or not outcome.first_time:
-            log.warning("autoreply_not_sent", post_id=post_id, reason=outcome.message)
-            return None
-        AuditLog(services.redis).record(
-            post_id,
-            "autoreply_sent",
-            by,
-            "out-of-hours auto-reply",
-            reply_id=outcome.reply_id,
-            text=reply,
-        )
+        if not can_reply_via_api(mention, tier, revoked):
+            return self._not_sent(case, "X does not allow an API reply to this post.")
+        if not check_post(reply).valid:
+            return self._not_sent(case, "filled in for this author, the text is too long for X.")
+        claim = text_claim_key(reply)
+        if not services.redis.set(claim, post_id, nx=True, ex=TEXT_CLAIM_SECONDS):
+            holder = str(services.redis.get(claim) or "")
+            if holder != post_id:
+                return self._not_sent(
+                    case,
+                    "the same text already went to another post, and X refuses to post a "
+                    "text twice. Put {first_name} or {handle} in it (`/oncall autoreply set`).",
+                )
+
+        def record(reply_id: str) -> None:
+            AuditLog(services.redis).record(
+                post_id, "autoreply_sent", by, WHO, reply_id=reply_id, text=reply
+            )
+
+        outcome = post_once(services, post_id, reply, by, on_sent=record)
+        if not outcome.first_time:
+            return None  # a timer that fired again: it was sent (and said) the first time
+        if not outcome.sent:
+            if services.redis.get(claim) == post_id:
+                services.redis.delete(claim)  # not used on X after all
+            return self._not_sent(case, outcome.message)
+        log.info("autoreply_sent", post_id=post_id, reply_id=outcome.reply_id)
         say_in_thread(
             services,
             case,
             f"Out-of-hours auto-reply sent (template by <@{by}>): "
-            f"“{reply}”. The case stays open for a person to answer.",
+            f"“{escape_mrkdwn(reply)}”. The case stays open for a person to answer.",
         )
-        return outcome.reply_id
+        return outcome.reply_id or None
+
+    def _not_sent(self, case: Case, why: str) -> None:
+        log.warning("autoreply_not_sent", post_id=case.post_id, reason=why)
+        say_in_thread(
+            self.services,
+            case,
+            f"The out-of-hours auto-reply was not sent: {why} A person needs to answer this "
+            "post when the company opens.",
+        )

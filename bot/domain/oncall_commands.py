@@ -16,7 +16,7 @@ EX_HOURS = "/oncall hours Mon-Fri 09:00-18:00 tz Europe/Rome"
 EX_HOLIDAY = "/oncall holiday add 2026-12-25 2026-12-26"
 EX_SLA = "/oncall sla 30m"
 EX_POLICY = "/oncall policy 0m thread, 30m dm, 60m here repeat 2 every 90m"
-EX_AUTOREPLY = "/oncall autoreply set Thanks for writing! We are back at 09:00 CET and answer then."
+EX_AUTOREPLY = "/oncall autoreply set Hi {first_name}! We are back at 09:00 CET and answer then."
 
 USAGE = (
     "*/oncall* — on-call rotation, business hours and response-time SLA\n"

@@ -11,6 +11,7 @@ from bot.domain import oncall_commands as c
 from bot.domain.hours import OpenSpan
 from bot.domain.policy import MAX_REPEAT, MAX_STEPS, Policy, Step, StepAction
 from bot.domain.post_length import check_post
+from bot.domain.templates import template_problem, variables_in
 from bot.domain.timeparse import (
     Unreadable,
     parse_clock,
@@ -192,6 +193,16 @@ def parse_autoreply(words: list[str], text: str) -> c.OncallCommand:
     template = html.unescape(raw[2]).strip() if len(raw) > 2 else ""
     if not template:
         raise Unreadable("write the reply text after `autoreply set`", c.EX_AUTOREPLY)
+    problem = template_problem("auto-reply", template)
+    if problem is not None:
+        raise Unreadable(problem[1], c.EX_AUTOREPLY)
+    if not variables_in(template):
+        # X refuses a second post with the same text (403 duplicate content).
+        raise Unreadable(
+            "put {first_name}, {name} or {handle} in the text: X refuses to post the same "
+            "text twice, so each author's auto-reply must differ",
+            c.EX_AUTOREPLY,
+        )
     checked = check_post(template)
     if checked.remaining < 0:
         raise Unreadable(

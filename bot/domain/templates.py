@@ -41,6 +41,14 @@ def template_problem(title: str, text: str) -> tuple[str, str] | None:
     return None
 
 
+def variables_in(text: str) -> set[str]:
+    """The {variables} a template uses (empty when its braces do not parse)."""
+    try:
+        return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+    except ValueError:
+        return set()
+
+
 def fill(template_text: str, mention: Mention) -> str:
     """The template with the mention's author filled in (templates are checked when saved)."""
     name = mention.author.name.strip() or mention.author.username

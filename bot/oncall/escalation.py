@@ -40,8 +40,9 @@ class TryLater(Exception):
 
 
 class PublicReplySender(Protocol):
-    """Sends a public reply on X to `post_id` on behalf of `by` and returns the reply's id
-    (bot.casework.autoreply.AutoReplySender, wired in bot/pipeline/worker.py)."""
+    """Sends a public reply on X to `post_id` on behalf of `by` and returns the reply's id, or
+    None when it sent nothing (bot.casework.autoreply.AutoReplySender, wired in
+    bot/pipeline/worker.py)."""
 
     def __call__(self, post_id: str, text: str, *, by: str) -> str | None: ...
 
@@ -172,6 +173,6 @@ def fire_closed_notice(
         if sender is None:
             log.warning("autoreply_not_wired", post_id=post_id)
         elif not is_open(office.hours, services.clock()):
+            # The sender logs `autoreply_sent` itself, only when something went out.
             sender(post_id, autoreply.template, by=autoreply.written_by)
-            log.info("autoreply_sent", post_id=post_id)
     store.timers.finish(member)

@@ -55,7 +55,7 @@ def test_a_mention_at_night_gets_a_closed_note_and_the_written_auto_reply(office
     person wrote and switched on is sent once, in their name."""
     sender = RecordingSender()
     office.timers = TimerLoop(office.services, autoreply=sender)
-    office.oncall("autoreply set Thanks! We are closed for the weekend, back Monday 09:00.")
+    office.oncall("autoreply set Thanks {name}! We are closed for the weekend, back Monday 09:00.")
     office.oncall("autoreply on", user="U0BOB")
     office.clock.at(rome(2026, 11, 28, 12, 0))
     post_id = office.deliver()
@@ -65,7 +65,7 @@ def test_a_mention_at_night_gets_a_closed_note_and_the_written_auto_reply(office
     assert note["text"].startswith(":crescent_moon: We are closed now; we open")
     assert "2026-11-30 08:30 UTC" in note["text"]  # the SLA: Monday 09:30 in Rome
     assert sender.sent == [
-        (post_id, "Thanks! We are closed for the weekend, back Monday 09:00.", "U0ALICE")
+        (post_id, "Thanks {name}! We are closed for the weekend, back Monday 09:00.", "U0ALICE")
     ]
 
 
@@ -74,7 +74,7 @@ def test_no_note_and_no_auto_reply_during_business_hours(office: Office) -> None
     after opening time (the auto-reply never sends while open)."""
     sender = RecordingSender()
     office.timers = TimerLoop(office.services, autoreply=sender)
-    office.oncall("autoreply set We are closed, back at 09:00.")
+    office.oncall("autoreply set Hi {first_name}, we are closed, back at 09:00.")
     office.oncall("autoreply on")
     during = office.deliver()
     office.tick()
@@ -90,7 +90,7 @@ def test_auto_reply_is_off_by_default(office: Office) -> None:
     """Closed, a template written, but nobody switched it on: nothing goes to X."""
     sender = RecordingSender()
     office.timers = TimerLoop(office.services, autoreply=sender)
-    office.oncall("autoreply set Back on Monday.")
+    office.oncall("autoreply set Back on Monday, {first_name}.")
     office.clock.at(rome(2026, 11, 28, 12, 0))
     office.deliver()
     office.tick()

@@ -145,7 +145,7 @@ def test_settings_commands_answer_and_store(office: Office) -> None:
     policy = office.oncall("policy 0m thread, 1h here repeat 1 every 2h")
     assert "`/oncall policy 0m thread, 1h here repeat 1 every 2h`" in policy
     assert "+30m" in office.oncall("policy reset")
-    assert "*off*" in office.oncall("autoreply set Thanks! We're closed; back at 09:00 CET.")
+    assert "*off*" in office.oncall("autoreply set Thanks {first_name}! Back at 09:00 CET.")
     assert "*on*" in office.oncall("autoreply on")
     autoreply = OncallStore(office.services.redis).office().autoreply
     assert (autoreply.enabled, autoreply.written_by) == (True, "U0ALICE")

@@ -81,7 +81,10 @@ ROME = ZoneInfo("Europe/Rome")
         ("policy 0m thread repeat 3", c.SetPolicy(Policy((Step(0, StepAction.THREAD),), 3, 1800))),
         ("autoreply", c.ShowAutoReply()),
         ("autoreply on", c.SwitchAutoReply(True)),
-        ("autoreply set  Back at 9 &amp; on it", c.SetAutoReply("Back at 9 & on it")),
+        (
+            "autoreply set  Back at 9 &amp; on it, {first_name}",
+            c.SetAutoReply("Back at 9 & on it, {first_name}"),
+        ),
     ],
 )
 def test_valid_commands(text: str, expected: c.OncallCommand | None) -> None:
@@ -129,7 +132,9 @@ def test_valid_commands(text: str, expected: c.OncallCommand | None) -> None:
         ("policy 0m thread, 60m here repeat 1 every 30m", "longer than the last step"),
         ("policy 0m thread repeat 99", "count from 0 to 10"),
         ("autoreply set", "write the reply text"),
-        ("autoreply set " + "x" * 281, "too long for X"),
+        ("autoreply set {handle} " + "x" * 281, "too long for X"),
+        ("autoreply set Back at 9, on it", "put {first_name}, {name} or {handle}"),
+        ("autoreply set Hi {nme}", "Unknown variable {nme}"),
         ("dance", "not an /oncall command"),
         ("set support <@U0A1> <!channel>", "can't tell who `&lt;!channel&gt;` is"),
     ],
