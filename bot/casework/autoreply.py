@@ -89,7 +89,8 @@ class AutoReplySender:
         )
         return outcome.reply_id or None
 
-    def _not_sent(self, case: Case, why: str) -> None:
+    def _not_sent(self, case: Case, why: str) -> str | None:
+        """Say in the card's thread why no auto-reply went out; None (nothing was sent)."""
         log.warning("autoreply_not_sent", post_id=case.post_id, reason=why)
         say_in_thread(
             self.services,
@@ -97,3 +98,4 @@ class AutoReplySender:
             f"The out-of-hours auto-reply was not sent: {why} A person needs to answer this "
             "post when the company opens.",
         )
+        return None
