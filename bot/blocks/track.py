@@ -104,7 +104,7 @@ def help_text(admin_group: str | None) -> str:
         "anyone can list, test and see stats."
         if admin_group
         else "Anyone in the workspace can add and change rules."
-    )
+    ) + " Guests and people from other organisations (Slack Connect) never can."
     return "\n".join(
         [
             "*/track* — choose what Earshot listens for on X and where each kind of mention goes.",
@@ -181,7 +181,10 @@ def figures_lines(rules: Sequence[TrackRule], figures: Sequence[RuleFigures]) ->
     if not rules:
         return ["No /track rules yet, so no figures."]
     by_id = {f.rule_id: f for f in figures}
-    lines = ["*/track stats* (posts each rule matched; answered = replied on X from Slack)"]
+    lines = [
+        "*/track stats* (posts each rule matched; answered = a first response was recorded: "
+        "a reply sent from Slack or *Mark answered*)"
+    ]
     for rule in rules:
         f = by_id.get(rule.id)
         if f is None:
