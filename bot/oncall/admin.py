@@ -231,9 +231,14 @@ def _sla(job: Job, command: c.ShowSla | c.SetSla | c.SetSlaTeam) -> Answer:
         if command.target is not None:
             per_rule[selector] = command.target
         sla = replace(sla, per_rule=per_rule)
+    lines = sla_lines(sla, store.paged_team(replace(office, sla=sla)))
     if sla != office.sla:
         store.save_sla(sla)
-    return Answer("\n".join(sla_lines(sla, store.paged_team(replace(office, sla=sla)))))
+        lines.append(
+            "New cases get these targets (the tightest matching one); open cases keep their "
+            "deadline."
+        )
+    return Answer("\n".join(lines))
 
 
 def _selector(services: Services, word: str, sla: SlaConfig) -> str | c.Problem:

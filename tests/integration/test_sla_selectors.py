@@ -48,7 +48,8 @@ def test_a_vip_target_applies_to_vip_mentions_only(office: Office) -> None:
     another author's the default hour."""
     worker = Worker(office.services)
     worker.poller.poll_once()  # the first poll only sets the timeline's checkpoint
-    assert "rule vip: 15m" in office.oncall("sla 15m rule vip")
+    answer = office.oncall("sla 15m rule vip")
+    assert "rule vip: 15m" in answer and "open cases keep their deadline" in answer
     vip = mention(office, worker, "@earshot_co my order is late", followers=VIP_FOLLOWERS)
     other = mention(office, worker, "@earshot_co where is my parcel", followers=10)
     assert target_of(office, vip) == 15 * 60
