@@ -12,6 +12,7 @@ from bot.casework.approval import approve, pending_approval, refusal_to_decide, 
 from bot.casework.cards import load_case
 from bot.casework.people import is_approver, person
 from bot.casework.reply_flow import ReplyContext
+from bot.casework.sending import ReplyMayBeSent
 from bot.services import Services
 from handlers.actions.reply import open_for, tell
 
@@ -45,10 +46,13 @@ def decide(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
     if someone is None:
         tell(services, body, user_id, "Earshot could not look you up in Slack; try again.")
         return
-    if action["action_id"] == "approval_reject":
-        answer = reject(services, approval, someone)
-    else:
-        answer = approve(services, approval, found, someone)
+    try:
+        if action["action_id"] == "approval_reject":
+            answer = reject(services, approval, someone)
+        else:
+            answer = approve(services, approval, found, someone)
+    except ReplyMayBeSent as error:  # logged where it happened; never "nothing was sent"
+        answer = error.user_text
     if answer:
         tell(services, body, user_id, answer)
 

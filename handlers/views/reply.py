@@ -24,10 +24,17 @@ from bot.casework.engage import like_post
 from bot.casework.manual import record_manual_answer
 from bot.casework.people import is_approver, person, refusal_to_send
 from bot.casework.reply_flow import ReplyContext, signature
-from bot.casework.sending import earlier_replies, keep_draft, send_reply
+from bot.casework.sending import (
+    ReplyMayBeSent,
+    SendOutcome,
+    earlier_replies,
+    keep_draft,
+    send_reply,
+)
 from bot.domain.capabilities import can_reply_via_api
 from bot.domain.case import Case
 from bot.domain.mention import Mention
+from bot.domain.permissions import Person
 from bot.domain.reply import compose, draft_problem
 from bot.services import Services
 from bot.store.approvals import ApprovalState
@@ -74,22 +81,11 @@ def submit_reply(
         return
     # Unless they chose to add a second reply, refuse if someone answered meanwhile.
     unanswered_only = not checked(values, ANOTHER_BLOCK)
-    approval = pending_approval(services, ctx.approval_id) if ctx.approval_id else None
-    if approval is not None:
-        outcome = send_approved(
-            services, approval, found, sender, text=final, unanswered_only=unanswered_only
-        )
-    else:
-        drafter = person(services, ctx.drafted_by) if ctx.drafted_by else None
-        outcome = send_reply(
-            services,
-            case,
-            mention,
-            final,
-            sender,
-            drafted_by=drafter,
-            unanswered_only=unanswered_only,
-        )
+    try:
+        outcome = _send(services, ctx, found, sender, final, unanswered_only=unanswered_only)
+    except ReplyMayBeSent as error:  # logged where it happened; never "nothing was sent"
+        tell(services, {"channel": {"id": case.channel}}, user_id, error.user_text)
+        return
     if not outcome.sent:
         keep_draft(services, case.post_id, user_id, draft)
         tell(
@@ -101,6 +97,28 @@ def submit_reply(
         )
     elif checked(values, LIKE_BLOCK):
         like_post(services, case, sender, undo=False)
+
+
+def _send(
+    services: Services,
+    ctx: ReplyContext,
+    found: tuple[Case, Mention],
+    sender: Person,
+    text: str,
+    *,
+    unanswered_only: bool,
+) -> SendOutcome:
+    """An approver's edit of a waiting draft supersedes it; anything else is a plain send."""
+    approval = pending_approval(services, ctx.approval_id) if ctx.approval_id else None
+    if approval is not None:
+        return send_approved(
+            services, approval, found, sender, text=text, unanswered_only=unanswered_only
+        )
+    drafter = person(services, ctx.drafted_by) if ctx.drafted_by else None
+    case, mention = found
+    return send_reply(
+        services, case, mention, text, sender, drafted_by=drafter, unanswered_only=unanswered_only
+    )
 
 
 def _problems(

@@ -8,6 +8,7 @@ import redis
 
 from bot.config import Settings
 from bot.domain.case import CaseStatus
+from bot.sandbox.server import Fault, Response
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
@@ -65,4 +66,22 @@ def test_a_failing_users_me_neither_blocks_nor_loses_the_reply(
     clock = case_clock(services.redis, post_id)
     assert clock is not None and clock.state == "stopped" and clock.answered
     assert f"https://x.com/i/status/{reply['id']}" in thread(slack_fake, ts)[0]["text"]
+    assert not any("Nothing was sent" in text for text in ephemerals_for(slack_fake, "U0ALICE"))
+
+
+def test_an_unexpected_failure_after_handing_the_reply_to_x_never_says_nothing_was_sent(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    """X answers the post with a 201 whose body Earshot cannot read (no id): the reply may well
+    be public, so the person is told to check the card and X before sending again, never that
+    nothing was sent."""
+    post_id, ts = deliver(services, x_fake)
+    view = open_reply(bolt, slack_fake, post_id, ts)
+    x_fake.inject(Fault("/2/tweets", Response(201, {"data": {"text": "?"}})))
+    assert submit(bolt, view, "@alice sorry! It ships today.") == {}
+    told = wait_for(
+        lambda: [t for t in ephemerals_for(slack_fake, "U0ALICE") if "X" in t],
+        what="what the person is told",
+    )
+    assert "may have been sent" in told[-1] and "before sending it again" in told[-1]
     assert not any("Nothing was sent" in text for text in ephemerals_for(slack_fake, "U0ALICE"))
