@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from slack_bolt import App, BoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.domain.failures import ExplainedError
+from bot.listener_work import CONTEXT_KEY, ListenerWork
 from bot.services import Services
 from handlers import register_all
 
@@ -31,7 +33,12 @@ def failure_text(error: BaseException) -> str:
     return error.user_text if isinstance(error, ExplainedError) else GENERIC_FAILURE
 
 
-def build_app(services: Services, *, verify_token: bool = True) -> App:
+def build_app(
+    services: Services, *, verify_token: bool = True, work: ListenerWork | None = None
+) -> App:
+    """The app; `work` counts its listeners still running after their ack (whoever drains or
+    waits for them passes it in)."""
+    work = work if work is not None else ListenerWork()
     settings = services.settings
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -49,6 +56,7 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], Any]) -> Any:
         context["services"] = services
+        context[CONTEXT_KEY] = work
         return next()
 
     @app.error
@@ -62,6 +70,7 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
             user=context.user_id,
             exc_info=error,
         )
+        work.failed("handler_failed", str(body.get("type") or body.get("command")), error)
         tell_user(context, body, failure_text(error))
 
     register_all(app)
@@ -99,24 +108,57 @@ def guarded(listener: Listener) -> Listener:
     answer. This is "ack first, then work" without Bolt's lazy listeners, whose default runner
     polls for the ack every 10 ms (a 10 ms floor on every click, and an ack that an exception
     follows quickly is lost). A failure is logged with context and the person is told,
-    ephemerally; if the listener had not acked, the guard does.
+    ephemerally; if the listener had not acked, the guard does. The app's ListenerWork counts
+    the listener until it has finished, and keeps its failure.
     """
+    name = listener.__name__
+    asks_context = "context" in inspect.signature(listener).parameters
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> None:
+        context = kwargs.get("context") if asks_context else kwargs.pop("context", None)
+        work = context.get(CONTEXT_KEY) if context is not None else None
         acked = threading.Event()
         if "ack" in kwargs:
             kwargs["ack"] = _SignalingAck(kwargs["ack"], acked)
         else:
             acked.set()  # events: Bolt acknowledges them itself; nothing to wait for
-        _WORK.submit(_run_safely, listener, kwargs, acked)
+        if work is not None:
+            work.started(name)  # before the ack goes out, so a waiter never sees idle too soon
+        try:
+            _WORK.submit(_run_safely, listener, kwargs, context, acked, work)
+        except BaseException:
+            if work is not None:
+                work.finished(name)
+            raise
         if not acked.wait(ACK_DEADLINE_SECONDS):
-            log.warning("listener_ack_late", listener=listener.__name__)
+            log.warning("listener_ack_late", listener=name)
 
+    # Bolt injects arguments by the names it finds after unwrapping: let it see `run`'s own
+    # signature, the listener's plus the context that carries the app's ListenerWork.
+    del run.__wrapped__
+    run.__signature__ = _with_context(inspect.signature(listener))  # type: ignore[attr-defined]
     return run
 
 
-def _run_safely(listener: Listener, kwargs: dict[str, Any], acked: threading.Event) -> None:
+def _with_context(signature: inspect.Signature) -> inspect.Signature:
+    if "context" in signature.parameters:
+        return signature
+    by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = list(signature.parameters.values())
+    named = [p for p in params if p.kind <= by_name]  # Bolt fills only these (getfullargspec)
+    default = None if any(p.default is not p.empty for p in named) else inspect.Parameter.empty
+    context = inspect.Parameter("context", by_name, default=default)
+    return signature.replace(parameters=[*named, context, *params[len(named) :]])
+
+
+def _run_safely(
+    listener: Listener,
+    kwargs: dict[str, Any],
+    context: BoltContext | None,
+    acked: threading.Event,
+    work: ListenerWork | None,
+) -> None:
     try:
         listener(**kwargs)
     except Exception as error:
@@ -131,11 +173,14 @@ def _run_safely(listener: Listener, kwargs: dict[str, Any], acked: threading.Eve
             type=body.get("type") if isinstance(body, dict) else None,
             exc_info=error,
         )
-        context = kwargs.get("context")
+        if work is not None:
+            work.failed("listener_failed", listener.__name__, error)
         if context is not None and isinstance(body, dict):
             tell_user(context, body, failure_text(error))
     finally:
         acked.set()
+        if work is not None:
+            work.finished(listener.__name__)
 
 
 def tell_user(context: BoltContext, body: dict[str, Any], text: str) -> None:

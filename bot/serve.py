@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol, cast
+import signal
+from typing import Any, Protocol, cast
 
 import structlog
 from slack_bolt import App
 from waitress.server import create_server as create_waitress_server
 
 from bot.app import build_app
+from bot.listener_work import ListenerWork
 from bot.services import Services
 from bot.web import build_wsgi
 
@@ -24,10 +26,17 @@ class HttpServer(Protocol):
     def close(self) -> None: ...
 
 
-def create_server(services: Services, host: str = "0.0.0.0", port: int | None = None) -> HttpServer:
-    """The HTTP server (not yet running). In Socket Mode it serves only /healthz and /metrics."""
+def create_server(
+    services: Services,
+    host: str = "0.0.0.0",
+    port: int | None = None,
+    *,
+    work: ListenerWork | None = None,
+) -> HttpServer:
+    """The HTTP server (not yet running). In Socket Mode it serves only /healthz and /metrics.
+    `work` counts the app's listeners still running after their ack (to drain them)."""
     settings = services.settings
-    app: App | None = build_app(services)
+    app: App | None = build_app(services, work=work)
     if settings.socket_mode and app is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -56,5 +65,42 @@ def run_until_closed(server: HttpServer) -> None:
         server.run()
 
 
-def serve_forever(services: Services) -> None:
-    create_server(services).run()
+# Listeners finish after their ack; on SIGTERM they get this long (Kubernetes waits 30 s).
+DRAIN_SECONDS = 20.0
+
+
+def serve_forever(services: Services, drain_seconds: float = DRAIN_SECONDS) -> None:
+    """Serve until SIGTERM or SIGINT; then take no new requests, finish those in hand, and let
+    the listeners still running (a reply being sent, an answer being posted) finish."""
+    work = ListenerWork()
+    server = create_server(services, work=work)
+    _stop_on_signals()
+    try:
+        server.run()  # returns when a stop signal arrives (waitress ends on SystemExit)
+    finally:
+        with contextlib.suppress(OSError):
+            server.close()
+        drain_listeners(work, drain_seconds)
+
+
+def drain_listeners(work: ListenerWork, seconds: float) -> bool:
+    """Wait up to `seconds` for the running listeners; False (and a warning) if some remain."""
+    running = work.in_flight()
+    if running:
+        log.info("draining_listeners", running=running)
+    if work.wait_idle(seconds):
+        log.info("listeners_drained")
+        return True
+    log.warning("listeners_abandoned", running=work.in_flight(), waited_seconds=seconds)
+    return False
+
+
+def _stop_on_signals() -> None:
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        for name in (signal.SIGTERM, signal.SIGINT):  # a second signal stops at once
+            signal.signal(name, signal.SIG_DFL)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

@@ -18,6 +18,21 @@ TEST_REDIS_URL = os.environ.get("EARSHOT_TEST_REDIS_URL", "redis://127.0.0.1:637
 CHANNEL = "C0MENTIONS"
 
 
+@pytest.fixture(autouse=True)
+def listeners_never_fail_unseen() -> Iterator[None]:
+    """Fail a test during which a listener of any Bolt app it drove failed unexpectedly (the
+    driver raises at the request that caused it; this catches what a thread swallowed)."""
+    drivers: list[BoltDriver] = []
+    BoltDriver.on_open.append(drivers.append)
+    try:
+        yield
+    finally:
+        BoltDriver.on_open.remove(drivers.append)
+    for driver in drivers:
+        driver.work.wait_idle(driver.settle_seconds)
+        driver.raise_unexpected_failures()
+
+
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
@@ -74,7 +89,8 @@ def services(settings: Settings, redis_client: redis.Redis) -> Services:
 
 @pytest.fixture
 def bolt(services: Services, slack_fake: SlackFake) -> Iterator[BoltDriver]:
-    """The real Bolt app behind waitress, driven with signed requests."""
+    """The real Bolt app behind waitress, driven with signed requests; each request returns once
+    the listeners it started have finished (see BoltDriver)."""
     driver = BoltDriver(services, slack_fake)
     yield driver
     driver.close()

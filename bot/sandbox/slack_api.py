@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from bot.sandbox import slack_chat, slack_views
+from bot.sandbox import slack_chat, slack_hooks, slack_views
 from bot.sandbox.server import Request, Response, SandboxServer
 from bot.sandbox.slack_workspace import (
     BOT_ID,
@@ -52,6 +52,7 @@ class SlackFake(SandboxServer):
       POST /_control/usergroups  {"id", "users"}
       POST /_control/rate        {"per_channel_per_second", "burst"}
       POST /_control/triggers    {"view_id"?}  ->  {"trigger_id"}
+    and POST /hooks/commands/<id>, the response_urls minted by `new_response_url`.
     """
 
     def __init__(
@@ -101,6 +102,8 @@ class SlackFake(SandboxServer):
         for verb in ("GET", "POST"):
             self.route(verb, "/api/", self._serve_api)
         self.route("POST", "/upload/v1/", self._receive_upload)
+        self._response_urls: dict[str, dict[str, Any]] = {}
+        self.route("POST", "/hooks/commands/", self._receive_response)
         self._add_control_routes()
 
     def start(self) -> SlackFake:
@@ -187,6 +190,24 @@ class SlackFake(SandboxServer):
         """A trigger_id valid for 3 s; `view_id` names the modal stack views.push adds to."""
         with self._lock:
             return slack_views.new_trigger_id(self._ws, view_id)
+
+    def new_response_url(self, *, channel: str, user: str) -> str:
+        """A slash command's response_url: what is posted to it shows as Slack shows it."""
+        with self._lock:
+            hook = self._ws.new_id("H")
+            self._response_urls[hook] = {"channel": channel, "user": user, "uses": 0}
+        return f"{self.base_url}/hooks/commands/{hook}"
+
+    def _receive_response(self, request: Request) -> Response:
+        with self._lock:
+            target = self._response_urls.get(request.path.removeprefix("/hooks/commands/"))
+            if target is None:
+                return Response(404, "no_service", content_type="text/plain")
+            try:
+                payload = request.json()
+            except ValueError:
+                payload = None
+            return slack_hooks.respond(self._ws, target, payload)
 
     def reset(self) -> None:
         """Clear calls, faults, messages, views, uploads and pacing; keep channels and users."""

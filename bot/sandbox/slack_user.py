@@ -9,19 +9,22 @@ import hmac
 import json
 import threading
 import time
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
 from urllib.parse import urlencode
 
 import requests
 from waitress.server import create_server
 
 from bot.app import build_app
+from bot.listener_work import ListenerFailure, ListenerWork
 from bot.sandbox.slack_api import SlackFake
 from bot.serve import HttpServer, run_until_closed
 from bot.services import Services
 from bot.web import build_wsgi
 
 TEAM = "T0SANDBOX"
+SETTLE_SECONDS = 10.0  # how long a request's listeners may run before the driver gives up
 
 
 class SlackUser:
@@ -79,7 +82,7 @@ class SlackUser:
                     "command": command,
                     "text": text,
                     "api_app_id": "A0EARSHOT",
-                    "response_url": "https://hooks.slack.invalid/commands/1",
+                    "response_url": self.slack.new_response_url(channel=channel, user=user),
                     "trigger_id": self.slack.new_trigger_id(),
                 }
             )
@@ -187,19 +190,33 @@ class SlackUser:
                 "message": message,
                 "message_ts": message_ts,
                 "trigger_id": self.slack.new_trigger_id(),
-                "response_url": "https://hooks.slack.invalid/actions/1",
+                "response_url": self.slack.new_response_url(channel=channel, user=user),
                 "token": "legacy",
             }
         )
 
 
 class BoltDriver(SlackUser):
-    """A `serve` (waitress + the real Bolt app) in this process, and a SlackUser talking to it."""
+    """A `serve` (waitress + the real Bolt app) in this process, and a SlackUser talking to it.
 
-    def __init__(self, services: Services, slack: SlackFake) -> None:
+    Every request waits, after Slack's answer, until the app's listeners have finished (they
+    run after the ack), so a test observes outcomes, not a race. A listener failure (a logged
+    `listener_failed` or `handler_failed`) fails the request that caused it with an
+    AssertionError, unless the test said it provokes failures (`expect_listener_failures`)."""
+
+    # Called with every new driver (the test suite checks each one after each test).
+    on_open: ClassVar[list[Callable[[BoltDriver], None]]] = []
+
+    def __init__(
+        self, services: Services, slack: SlackFake, *, settle_seconds: float = SETTLE_SECONDS
+    ) -> None:
         secret = services.settings.slack_signing_secret
         self.services = services
-        self.app = build_app(services)
+        self.work = ListenerWork()
+        self.settle_seconds = settle_seconds
+        self.failures_expected = False
+        self._reported = 0  # failures already raised to the test
+        self.app = build_app(services, work=self.work)
         self.server = cast(
             HttpServer,
             create_server(build_wsgi(services, self.app), host="127.0.0.1", port=0, threads=32),
@@ -208,8 +225,41 @@ class BoltDriver(SlackUser):
         self.thread.start()
         url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
         super().__init__(url, secret.get_secret_value() if secret else "", slack)
+        for observer in self.on_open:
+            observer(self)
+
+    def post(
+        self, body: str, *, sign: bool = True, timestamp: int | None = None
+    ) -> requests.Response:
+        """Send as Slack does, then wait for the listeners this request started."""
+        response = super().post(body, sign=sign, timestamp=timestamp)
+        self.wait_for_listeners()
+        return response
+
+    def wait_for_listeners(self) -> None:
+        """Until the app's listeners are idle; then raise any unexpected listener failure."""
+        if not self.work.wait_idle(self.settle_seconds):
+            raise AssertionError(
+                f"listeners still running after {self.settle_seconds}s: {self.work.in_flight()}"
+            )
+        self.raise_unexpected_failures()
+
+    def expect_listener_failures(self) -> None:
+        """This test provokes listener failures on purpose: do not fail it for them."""
+        self.failures_expected = True
+
+    def listener_failures(self) -> list[ListenerFailure]:
+        return self.work.failures()
+
+    def raise_unexpected_failures(self) -> None:
+        failures = self.work.failures()
+        fresh, self._reported = failures[self._reported :], len(failures)
+        if fresh and not self.failures_expected:
+            raise AssertionError(f"a listener failed unexpectedly: {fresh}")
 
     def close(self) -> None:
+        # Listeners left running would write into the next test's freshly flushed Redis.
+        self.work.wait_idle(self.settle_seconds)
         super().close()
         self.server.close()
         self.thread.join(timeout=5)

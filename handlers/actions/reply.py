@@ -86,9 +86,11 @@ def on_template_chosen(
 ) -> None:
     ack()
     services: Services = context["services"]
-    template_id = str((body["actions"][0].get("selected_option") or {}).get("value", ""))
+    option = body["actions"][0].get("selected_option")
+    template_id = str(option.get("value", "")) if isinstance(option, dict) else ""
     template = get_template(services.redis, template_id)
-    ctx = ReplyContext.read(services, body["view"]["private_metadata"])
+    # Only the modal has a template picker; anything else sending this action is not it.
+    ctx = ReplyContext.read(services, str((body.get("view") or {}).get("private_metadata", "")))
     found = load_case(services, ctx.post_id) if ctx else None
     if template is None or found is None:
         return

@@ -8,6 +8,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
+from bot.store import keys
 from tests.conftest import CHANNEL
 from tests.integration.pipeline_helpers import drain, make_deliverer, make_poller
 from tests.integration.waiting import wait_for
@@ -29,6 +30,16 @@ def deliver(
     found = services.cases.get(post["id"])
     assert found is not None, "the mention was not delivered"
     return post["id"], found[0].ts
+
+
+def shared_case(services: Services, x_fake: XFake) -> tuple[str, str]:
+    """One delivered case shared by every example of a property test (Redis is flushed per
+    test, not per example): (post id, card ts)."""
+    for key in sorted(str(k) for k in services.redis.scan_iter(keys.case("*"))):
+        found = services.cases.get(key.rsplit(":", 1)[-1])
+        if found is not None:
+            return found[0].post_id, found[0].ts
+    return deliver(services, x_fake)
 
 
 def open_reply(

@@ -12,7 +12,15 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
-from tests.integration.casework_helpers import deliver, open_reply, x_replies
+from handlers.views.reply import TAMPERED
+from tests.integration.casework_helpers import (
+    deliver,
+    ephemerals_for,
+    open_reply,
+    shared_case,
+    submit,
+    x_replies,
+)
 
 texts = st.text(max_size=400)
 json_values = st.recursive(
@@ -54,7 +62,37 @@ def test_fuzzed_reply_submissions_never_fail_or_post(
         values[tick] = {tick: {"type": "checkboxes", "selected_options": [{"value": "yes"}]}}
     response = bolt.view_submission("reply_modal", values, private_metadata=metadata, user=user)
     assert response.status_code == 200
+    assert response.json() == {"response_action": "errors", "errors": {"reply_text_0": TAMPERED}}
     assert x_replies(x_fake) == []
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.one_of(texts, st.text(alphabet="ab $#@🚀\n", max_size=300)))
+def test_a_valid_reply_window_refuses_inline_or_posts_exactly_the_text(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver, text: str
+) -> None:
+    """The Reply modal as Slack shows it, with any text typed (and "send another" ticked):
+    either the text field shows why (nothing posted), or exactly one reply to the mention with
+    the trimmed text is on X, or X refused it and the person was told and nothing was posted."""
+    post_id, ts = shared_case(services, x_fake)
+    view = open_reply(bolt, slack_fake, post_id, ts)
+    posts, told = len(x_replies(x_fake)), len(ephemerals_for(slack_fake, "U0ALICE"))
+    body = submit(bolt, view, text, ticks=("reply_another",))
+    new = x_replies(x_fake)[posts:]
+    if body.get("response_action") == "errors":
+        assert body["errors"] and new == []
+        return
+    assert body == {}
+    if new:
+        sent = [call["body"] for call in new]
+        assert [(s["text"], s["reply"]["in_reply_to_tweet_id"]) for s in sent] == [
+            (text.strip(), post_id)
+        ]
+    else:
+        told_now = ephemerals_for(slack_fake, "U0ALICE")[told:]
+        assert any("was not sent" in line for line in told_now), told_now
 
 
 @settings(

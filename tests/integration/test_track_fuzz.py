@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from bot.domain.track_command import ChangeRule, parse_track_command
-from bot.domain.track_rule import TrackRule
+from bot.domain.track_command import ChangeRule, ListRules, parse_track_command
+from bot.domain.track_rule import Priority, RuleStatus, TrackRule
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.store.tracks import TrackStore
@@ -104,3 +104,50 @@ def test_any_track_text_gets_a_200_and_an_answer_and_loses_no_rule(
         assert (after[rule_id].query, after[rule_id].channel) == (rule.query, rule.channel)
     ids = redis_client.zrange("{earshot}:track:ids", 0, -1)
     assert sorted(ids) == sorted(after), "every indexed rule must still be readable"
+    if isinstance(command, ChangeRule) and command.rule_id in before:  # parsed: it was done
+        expected = {"remove": None, "pause": RuleStatus.PAUSED, "resume": RuleStatus.ACTIVE}
+        changed = after.get(command.rule_id)
+        assert (changed.status if changed else None) == expected[command.action], text
+    if isinstance(command, ListRules):
+        assert all(rule_id in answer.text for rule_id in after), answer.text
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    words=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10),
+        min_size=1,
+        max_size=3,
+    ),
+    high=st.booleans(),
+    routed=st.booleans(),
+)
+def test_a_well_formed_add_stores_that_rule_and_remove_takes_it_away(
+    bolt: BoltDriver,
+    slack_fake: SlackFake,
+    redis_client: redis.Redis,
+    words: list[str],
+    high: bool,
+    routed: bool,
+) -> None:
+    """`/track add <words> [<#channel>] [priority:high]` stores exactly one new rule with that
+    query, channel and priority, and the answer names its id; `/track remove <id>` then
+    leaves no rule behind."""
+    slack_fake.set_rate(0, 0)
+    store = TrackStore(redis_client)
+    query = " ".join(f"acme{word}" for word in words)
+    text = f"add {query}" + (" <#C0ESCALATE|escalate>" if routed else "")
+    text += " priority:high" if high else ""
+    answer = run_track(bolt, slack_fake, text, settle=0.02)
+    rules = store.all()
+    assert len(rules) == 1, f"{text!r} answered {answer.text!r}"
+    rule = rules[0]
+    assert (rule.query, rule.channel) == (query, "C0ESCALATE" if routed else None)
+    assert rule.priority is (Priority.HIGH if high else Priority.NORMAL)
+    assert rule.id in answer.text
+    run_track(bolt, slack_fake, f"remove {rule.id}", settle=0.02)
+    assert store.all() == []

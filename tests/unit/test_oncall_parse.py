@@ -178,7 +178,27 @@ WORDS = st.sampled_from(
 @given(st.one_of(st.text(max_size=300), st.lists(WORDS, max_size=14).map(" ".join)))
 def test_no_text_makes_the_parser_raise(text: str) -> None:
     """Arbitrary text and random mixes of the grammar's own words always give a command or a
-    Problem whose message and example are non-empty."""
+    Problem whose message and example are non-empty; a command is one its first word names."""
     parsed = parse_oncall(text)
     if isinstance(parsed, c.Problem):
         assert parsed.message and parsed.example.startswith("/oncall ")
+        return
+    words = text.split()
+    verb = words[0].lower() if words else "show"
+    assert isinstance(parsed, COMMANDS_OF[verb]), f"{text!r} parsed as {parsed!r}"
+
+
+# What each verb may parse to (the parser's grammar, read from the other side).
+COMMANDS_OF: dict[str, tuple[type, ...]] = {
+    "show": (c.ShowOncall,),
+    "help": (c.ShowHelp,),
+    "set": (c.SetRotation,),
+    "override": (c.AddOverride, c.ClearOverrides),
+    "remove": (c.RemoveRotation,),
+    "hours": (c.ShowHours, c.SetHours),
+    "holiday": (c.ChangeHolidays, c.ShowHours),
+    "holidays": (c.ChangeHolidays, c.ShowHours),
+    "sla": (c.ShowSla, c.SetSla, c.SetSlaTeam),
+    "policy": (c.ShowPolicy, c.SetPolicy),
+    "autoreply": (c.ShowAutoReply, c.SwitchAutoReply, c.SetAutoReply),
+}

@@ -117,10 +117,35 @@ def test_split_words_keeps_phrases_and_links_whole() -> None:
     assert split_words('add "acme app') == ["add", '"acme', "app"]
 
 
+# What each subcommand (and its aliases) may parse to.
+COMMANDS_OF: dict[str, tuple[type, ...]] = {
+    "help": (Help,),
+    "add": (AddRule,),
+    "test": (TryQuery,),
+    "list": (ListRules,),
+    "ls": (ListRules,),
+    "stats": (ShowStats,),
+    "stat": (ShowStats,),
+    **dict.fromkeys(["remove", "rm", "delete", "del", "pause", "resume"], (ChangeRule,)),
+    "budget": (ShowBudget, SetBudget),
+    "vip": (ShowVip, SetVipFollowers, ChangeVipHandles),
+}
+VERB_LED = st.builds(
+    lambda verb, rest: f"{verb} {rest}",
+    st.sampled_from(sorted(COMMANDS_OF)).map(lambda v: v.upper() if len(v) == 3 else v),
+    st.text(max_size=60) | st.sampled_from(["t1", "T12", "acme", "$150", "off", "@acme", ""]),
+)
+
+
 @settings(max_examples=500)
-@given(st.text(max_size=300))
+@given(st.text(max_size=300) | VERB_LED)
 def test_any_text_parses_to_a_command_or_a_problem(text: str) -> None:
-    """No input makes the parser raise; a problem always carries a /track example."""
+    """No input makes the parser raise; a problem always carries a /track example; a command
+    is one its first word names (empty text is help)."""
     command = parse_track_command(text)
     if isinstance(command, Invalid):
         assert command.problem and command.example.startswith("/track")
+        return
+    words = split_words(text)
+    verb = words[0].casefold() if words else "help"
+    assert isinstance(command, COMMANDS_OF[verb]), f"{text!r} parsed as {command!r}"
