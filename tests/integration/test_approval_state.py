@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
-from bot.store.approvals import ApprovalState, ApprovalStore
+from bot.store.approvals import ApprovalState, ApprovalStore, approval_key
 from tests.conftest import CHANNEL, sandbox_settings
 from tests.integration.casework_helpers import (
     deliver,
@@ -154,3 +155,18 @@ def test_approve_after_someone_else_replied_posts_nothing_and_says_so(
     assert "already answered" in told[-1]
     assert [c["body"]["text"] for c in x_replies(x_fake)] == ["@alice Carol here: fixed!"]
     assert waiting.state() is ApprovalState.PENDING
+
+
+def test_a_send_that_died_mid_flight_gives_the_draft_back(redis_client: redis.Redis) -> None:
+    """A draft held as `sending` by a process that died is pending again after 5 minutes (so
+    it can still be approved or rejected); before that, nobody else can move it."""
+    store = ApprovalStore(redis_client)
+    approval_id = store.create("19", "@al hi", "U0BOB")
+    assert store.move(approval_id, ApprovalState.SENDING, "U0ALICE", [ApprovalState.PENDING])[0]
+    rejected = store.move(approval_id, ApprovalState.REJECTED, "U0CAROL", [ApprovalState.PENDING])
+    assert rejected == (False, ApprovalState.SENDING)
+    redis_client.hset(approval_key(approval_id), "state_at", repr(time.time() - 301))
+    found = store.get(approval_id)
+    assert found is not None and found.state is ApprovalState.PENDING
+    rejected = store.move(approval_id, ApprovalState.REJECTED, "U0CAROL", [ApprovalState.PENDING])
+    assert rejected == (True, ApprovalState.PENDING)
