@@ -8,7 +8,11 @@ from typing import Any
 
 import redis
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -18,7 +22,7 @@ from bot.services import Services
 from bot.slack_payload import SlackRequestGate
 from bot.store import keys
 from bot.store.connection import redis_answers
-from bot.store.heartbeat import worker_problem
+from bot.store.heartbeat import newest_heartbeat, worker_problem
 from bot.store.metrics import COUNTERS
 from bot.store.source_status import watched_sources
 
@@ -46,6 +50,18 @@ class RedisMetrics(Collector):
             [], [(_bound(b), float(c)) for b, c in lag.buckets], sum_value=lag.total
         )
         yield histogram
+        yield GaugeMetricFamily(
+            "earshot_dead_letters",
+            "Inbox items that could not be delivered, waiting in the dead list",
+            value=float(self.services.redis.xlen(keys.DEAD)),
+        )
+        beat = newest_heartbeat(self.services.redis)
+        if beat is not None:
+            yield GaugeMetricFamily(
+                "earshot_worker_heartbeat_age_seconds",
+                "Seconds since the newest worker heartbeat",
+                value=max(0.0, self.services.clock() - beat.at),
+            )
 
 
 def _bound(bound: float) -> str:

@@ -17,7 +17,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
 from bot.services import Services
 from bot.store import keys
-from bot.web import health_report
+from bot.web import build_wsgi, health_report
 from tests.conftest import CHANNEL
 from tests.integration.pipeline_helpers import drain, make_deliverer, make_poller
 from tests.integration.waiting import wait_for
@@ -35,6 +35,14 @@ def cards(slack: SlackFake) -> list[str]:
 
 def notes(slack: SlackFake) -> list[str]:
     return [m["text"] for m in slack.messages(CHANNEL) if not m.get("metadata")]
+
+
+def metrics_text(services: Services) -> str:
+    """GET /metrics through the real WSGI app."""
+    body = build_wsgi(services, None)(
+        {"PATH_INFO": "/metrics", "REQUEST_METHOD": "GET"}, lambda _status, _headers: None
+    )
+    return b"".join(body).decode()
 
 
 def one_mention(services: Services, x_fake: XFake, text: str) -> str:
@@ -67,6 +75,7 @@ def test_an_unexpected_error_is_retried_with_backoff_then_dead_lettered_and_told
     assert note.startswith(":warning: <https://x.com/alice/status/")
     assert post_id in note and "after 3 attempts" in note
     assert "delivery" in health_report(services)[1]["problems"]
+    assert "earshot_dead_letters 1.0" in metrics_text(services)
     second = x_fake.add_post("@earshot_co and this one works", author=ALICE)
     make_poller(services).poll_once()
     drain(deliverer)
