@@ -30,7 +30,7 @@ class ReplyForm:
     metadata: str
     draft: str
     api_allowed: bool  # False: X will not take an API reply to this post (self-serve rule)
-    brand: str  # our @handle, for the explanation
+    brand: str  # our @handle, for the explanation ("" when not known yet)
     signature: str = ""
     claimed_by_other: str | None = None  # Slack user id of someone else holding the claim
     claimed_since: float | None = None
@@ -141,10 +141,14 @@ def _takeover(holder: str, since: float | None) -> dict[str, Any]:
     return block
 
 
+def _account(brand: str) -> str:
+    return f"@{escape_mrkdwn(brand)}" if brand else "the brand's X account"
+
+
 def _manual_path(mention: Mention, form: ReplyForm) -> dict[str, Any]:
     text = (
         f":no_entry: X does not accept an API reply to this post: its author did not "
-        f"mention or quote @{escape_mrkdwn(form.brand)}. Answer by hand on X with the "
+        f"mention or quote {_account(form.brand)}. Answer by hand on X with the "
         "button, then press *Mark answered* so the team knows."
     )
     return {

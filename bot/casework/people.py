@@ -33,6 +33,18 @@ def person(services: Services, user_id: str) -> Person | None:
     return found
 
 
+def cached_person(services: Services, user_id: str) -> Person | None:
+    """The person from the users.info cache alone (None: not cached; nothing asks Slack)."""
+    cached = services.redis.get(f"{PREFIX}:person:{user_id}")
+    return Person(**json.loads(str(cached))) if cached else None
+
+
+def cached_home_team(services: Services) -> str | None:
+    """Our team id from the auth.test cache alone (None: not cached)."""
+    cached = services.redis.get(f"{PREFIX}:home-team")
+    return str(cached) if cached else None
+
+
 def home_team(services: Services) -> str:
     key = f"{PREFIX}:home-team"
     cached = services.redis.get(key)

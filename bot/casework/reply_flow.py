@@ -84,7 +84,9 @@ def build_reply_view(
         metadata=ctx.sign(services),
         draft=draft,
         api_allowed=can_reply_via_api(mention, tier, revoked),
-        brand=services.x.me().username,
+        # No X call before views.open (the trigger id lasts 3 s): `serve` resolves the handle
+        # in the background at start; until then the modal names the account generically.
+        brand=known.username if (known := services.x.known_me()) else "",
         signature=signature(services, user_id),
         claimed_by_other=holder,
         claimed_since=case.claimed_at if holder == case.claimed_by else None,

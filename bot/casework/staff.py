@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from slack_sdk.errors import SlackApiError
 
-from bot.casework.people import home_team, person
+from bot.casework.people import cached_home_team, cached_person, home_team, person
 from bot.domain.acting import acting_refusal
 from bot.domain.permissions import Person
 from bot.services import Services
@@ -26,4 +26,17 @@ def acting_person(services: Services, user_id: str, what: str) -> tuple[Person |
         return None, NOT_FOUND
     if someone is None:
         return None, NOT_FOUND
+    return someone, acting_refusal(someone, team, what)
+
+
+def acting_person_cached(
+    services: Services, user_id: str, what: str
+) -> tuple[Person | None, str | None] | None:
+    """As acting_person, from the caches alone, for deciding before an ack (inline form errors)
+    without a Slack call; None when that would need one (then ack first and ask after)."""
+    if not user_id:
+        return None, NOT_FOUND
+    someone, team = cached_person(services, user_id), cached_home_team(services)
+    if someone is None or team is None:
+        return None
     return someone, acting_refusal(someone, team, what)

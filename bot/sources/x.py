@@ -109,6 +109,10 @@ class XSource:
             )
         return self._me
 
+    def known_me(self) -> Author | None:
+        """Our account if already resolved, without asking X (for paths that must not wait)."""
+        return self._me
+
     def mentions_page(
         self, since_id: str | None, pagination_token: str | None, max_results: int = 100
     ) -> Page:

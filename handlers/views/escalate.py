@@ -1,4 +1,5 @@
-"""Submitting the Escalate modal: checked before the ack (inline errors), escalated after it."""
+"""Submitting the Escalate modal: checked before the ack (inline errors, from Redis and cached
+Slack lookups only), escalated after it."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ from bot.blocks.view_state import selected_conversation, selected_value, state_v
 from bot.casework.cards import load_case
 from bot.casework.escalation import escalate_case, oncall_teams
 from bot.casework.notices import TAMPERED_FORM, UNKNOWN_CASE, tell_person
-from bot.casework.staff import acting_person
+from bot.casework.staff import acting_person, acting_person_cached
 from bot.domain.escalation import EscalationForm, escalation_problem, team_key
 from bot.services import Services
 from handlers import payload
 
 log = structlog.get_logger()
+WHAT = "escalate cases"
 
 
 def read_form(values: dict[str, Any]) -> EscalationForm:
@@ -60,11 +62,15 @@ def submit_escalation(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
     if problem is not None:
         ack(response_action="errors", errors={problem[0]: problem[1]})
         return
-    who, refusal = acting_person(services, user, "escalate cases")
-    if who is None or refusal is not None:
-        ack(response_action="errors", errors={CHANNEL_BLOCK: refusal or TAMPERED_FORM})
+    checked = acting_person_cached(services, user, WHAT)
+    if checked is not None and (checked[0] is None or checked[1] is not None):
+        ack(response_action="errors", errors={CHANNEL_BLOCK: checked[1] or TAMPERED_FORM})
         return
-    ack()
+    ack()  # the rest may call Slack: after the ack
+    who, refusal = checked or acting_person(services, user, WHAT)
+    if who is None or refusal is not None:
+        tell_person(services, found[0].channel, user, f"Not escalated: {refusal or TAMPERED_FORM}")
+        return
     outcome = escalate_case(services, post_id, who, form)
     if outcome is not None:
         tell_person(services, found[0].channel, user, outcome)

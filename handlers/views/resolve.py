@@ -1,4 +1,5 @@
-"""Submitting the Resolve modal: checked before the ack (inline errors), resolved after it."""
+"""Submitting the Resolve modal: checked before the ack (inline errors, from Redis and cached
+Slack lookups only), resolved after it."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from bot.blocks.view_state import selected_value, state_values, text_value
 from bot.casework.cards import load_case
 from bot.casework.notices import TAMPERED_FORM, UNKNOWN_CASE, tell_person
 from bot.casework.resolution import resolve_case
-from bot.casework.staff import acting_person
+from bot.casework.staff import acting_person, acting_person_cached
 from bot.domain.resolution import resolve_problem
 from bot.services import Services
 from handlers import payload
 
 log = structlog.get_logger()
+WHAT = "resolve cases"
 
 
 def submit_resolve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -45,11 +47,15 @@ def submit_resolve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
     if problem is not None:
         ack(response_action="errors", errors={problem[0]: problem[1]})
         return
-    who, refusal = acting_person(services, user, "resolve cases")
-    if who is None or refusal is not None:
-        ack(response_action="errors", errors={REASON_BLOCK: refusal or TAMPERED_FORM})
+    checked = acting_person_cached(services, user, WHAT)
+    if checked is not None and (checked[0] is None or checked[1] is not None):
+        ack(response_action="errors", errors={REASON_BLOCK: checked[1] or TAMPERED_FORM})
         return
-    ack()
+    ack()  # the rest may call Slack: after the ack
+    who, refusal = checked or acting_person(services, user, WHAT)
+    if who is None or refusal is not None:
+        tell_person(services, found[0].channel, user, f"Not resolved: {refusal or TAMPERED_FORM}")
+        return
     outcome = resolve_case(services, post_id, who, reason, note)
     if outcome is not None:
         tell_person(services, found[0].channel, user, outcome)

@@ -1,5 +1,6 @@
-"""Saving the template modal: checked and stored before the ack, so any problem is shown inline
-and the person's text stays in the form; nothing stored is overwritten by a bad or stale save."""
+"""Saving the template modal: checked and stored before the ack (Redis and cached Slack lookups
+only), so any problem is shown inline and the person's text stays in the form; nothing stored is
+overwritten by a bad or stale save."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bot.blocks.templates import (
 )
 from bot.blocks.view_state import state_values, text_value
 from bot.casework.notices import TAMPERED_FORM
-from bot.casework.staff import acting_person
+from bot.casework.staff import acting_person, acting_person_cached
 from bot.casework.template_list import show_template_list
 from bot.domain.templates import template_problem
 from bot.services import Services
@@ -28,6 +29,7 @@ from bot.store.templates import MAX_TEMPLATES, SaveOutcome, TemplateStore
 from handlers import payload
 
 log = structlog.get_logger()
+WHAT = "change the reply templates"
 
 _TEMPLATE_ID = re.compile(r"^t\d{1,12}$")
 
@@ -76,26 +78,42 @@ def submit_template(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     if problem is not None:
         ack(response_action="errors", errors={problem[0]: problem[1]})
         return
-    _who, refusal = acting_person(services, user, "change the reply templates")
-    if refusal is not None:
-        ack(response_action="errors", errors={TITLE_BLOCK: refusal})
+    channel = data.get("channel") if isinstance(data.get("channel"), str) else None
+    checked = acting_person_cached(services, user, WHAT)
+    if checked is None:
+        # Who this is needs a Slack call: ack first, then decide, and answer in the list (the
+        # person's text goes back with any refusal, so nothing typed is lost).
+        ack()
+        _who, refusal = acting_person(services, user, WHAT)
+        problem = (TITLE_BLOCK, refusal) if refusal else _save(services, target, title, text, user)
+        notice = f"Saved “{title}”." if problem is None else f"Not saved: {problem[1]}\n>{text}"
+        show_template_list(services, channel, user, notice=notice)
         return
+    if checked[1] is not None:
+        ack(response_action="errors", errors={TITLE_BLOCK: checked[1]})
+        return
+    problem = _save(services, target, title, text, user)
+    if problem is not None:
+        ack(response_action="errors", errors={problem[0]: problem[1]})
+        return
+    ack()
+    show_template_list(services, channel, user, notice=f"Saved “{title}”.")
+
+
+def _save(
+    services: Services, target: tuple[str | None, int], title: str, text: str, user: str
+) -> tuple[str, str] | None:
+    """Store the template (Redis only); None when saved, else (block, why not)."""
     store = TemplateStore(services.redis)
     template_id, version = target
     if template_id is None:
-        outcome, _detail = store.add(title, text, user)
+        outcome, detail = store.add(title, text, user)
     else:
-        outcome, _detail = store.update(template_id, version, title, text, user)
+        outcome, detail = store.update(template_id, version, title, text, user)
     if outcome != "saved":
-        block, message = REFUSALS[outcome]
-        ack(response_action="errors", errors={block: message})
-        return
-    ack()
-    log.info("template_saved", template=template_id or _detail, user=user)
-    channel = data.get("channel")
-    show_template_list(
-        services, channel if isinstance(channel, str) else None, user, notice=f"Saved “{title}”."
-    )
+        return REFUSALS[outcome]
+    log.info("template_saved", template=template_id or detail, user=user)
+    return None
 
 
 def register(app: App) -> None:

@@ -24,6 +24,7 @@ from bot.store.lease import Lease
 from bot.store.sla import sla_record_hook
 from tests.conftest import sandbox_settings
 from tests.integration.pipeline_helpers import drain
+from tests.integration.waiting import wait_for
 
 ROME = ZoneInfo("Europe/Rome")
 ESCALATE = "C0ESCALATE"
@@ -67,10 +68,18 @@ class Office:
     timers: TimerLoop
 
     def oncall(self, text: str, user: str = "U0ALICE") -> str:
-        """Run `/oncall <text>` through the real Bolt app; the ephemeral answer's text."""
+        """Run `/oncall <text>` through the real Bolt app; the ephemeral answer's text: in the
+        ack, or (a change, answered after the ack) the ephemeral message that follows."""
+        before = len(self.slack.ephemerals())
         answer = self.bolt.command("/oncall", text, user=user)
         assert answer.status_code == 200, answer.text
-        return str(answer.json()["text"])
+        if answer.text:
+            return str(answer.json()["text"])
+        later = wait_for(
+            lambda: [e for e in self.slack.ephemerals()[before:] if e["user"] == user] or None,
+            what="the /oncall answer",
+        )
+        return str(later[0]["text"])
 
     def deliver(self, text: str = "@earshot_co my order is late") -> str:
         """A new mention on X becomes a card (and a case with its SLA clock) now."""

@@ -161,11 +161,14 @@ def test_guests_and_outsiders_may_not_resolve(
     services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
 ) -> None:
     """A guest pressing Resolve is told guests cannot; a submission by an outside (Slack
-    Connect) user is refused inline; the case stays open."""
+    Connect) user whose lookup is cached (pressing any card button caches it) is refused
+    inline; the case stays open."""
     post_id, ts = deliver(services, x_fake)
     bolt.block_action("resolve", post_id, user="U0GUEST", message_ts=ts)
     wait_for(lambda: ephemeral_texts(slack_fake, "U0GUEST"), what="the refusal")
     assert "Guests cannot resolve cases" in ephemeral_texts(slack_fake, "U0GUEST")[0]
+    bolt.block_action("resolve", post_id, user="U0EXT", message_ts=ts)
+    wait_for(lambda: services.redis.exists(f"{keys.PREFIX}:person:U0EXT"), what="the cached lookup")
     metadata = sign_metadata(
         {"purpose": "resolve", "post_id": post_id}, services.settings.metadata_key()
     )
