@@ -74,8 +74,8 @@ class AutoReplySender:
             )
 
         outcome = post_once(services, post_id, reply, by, on_sent=record)
-        if not outcome.first_time:
-            return None  # a timer that fired again: it was sent (and said) the first time
+        if not outcome.first_time or outcome.in_flight:
+            return None  # a timer that fired twice: the other firing sends it and says so
         if not outcome.sent:
             if services.redis.get(claim) == post_id:
                 services.redis.delete(claim)  # not used on X after all

@@ -55,6 +55,7 @@ class SendOutcome:
     message: str
     reply_id: str | None = None
     first_time: bool = True  # False: an earlier identical send already did it
+    in_flight: bool = False  # nothing done: this very send is under way elsewhere
 
 
 OnSent = Callable[[str], None]  # records a reply X accepted; Redis only, no network
@@ -122,7 +123,9 @@ def post_once(
             return SendOutcome(
                 True, "This exact reply was already sent.", state[5:] or None, first_time=False
             )
-        return SendOutcome(False, "This reply is being sent right now; it will show on the card.")
+        return SendOutcome(
+            False, "This reply is being sent right now; it will show on the card.", in_flight=True
+        )
     if not client.set(keys.sending(post_id), sender_id, nx=True, px=IN_FLIGHT_MS):
         client.delete(key)
         return SendOutcome(

@@ -11,9 +11,11 @@ import redis
 from structlog.testing import capture_logs
 
 from bot.casework.autoreply import AutoReplySender
+from bot.domain.reply import draft_hash
 from bot.pipeline.timers import TimerLoop
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
+from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.oncall import OncallStore
 from tests.integration.casework_helpers import x_replies
@@ -94,3 +96,17 @@ def test_an_auto_reply_x_refuses_is_said_in_the_thread_and_not_logged_as_sent(
     later, logs_later = fire(closed, "@earshot_co hello again")
     assert len(sent_events(logs_later)) == 1
     assert any("auto-reply sent" in text for text in notes(closed, later))
+
+
+def test_a_firing_while_the_same_auto_reply_is_in_flight_does_nothing(closed: Office) -> None:
+    """The timer fires while another firing is still sending this post's auto-reply: nothing is
+    posted and no misleading "not sent" note appears (the other firing reports the outcome)."""
+    with capture_logs() as logs:
+        post_id = closed.deliver("@earshot_co my order is late")
+        text = "Hi Dana, we are closed; back Monday 09:00."
+        key = keys.send_key(post_id, draft_hash(post_id, text))
+        closed.services.redis.set(key, "pending:U0ALICE", ex=60)
+        closed.tick()
+        closed.tick()
+    assert x_replies(closed.x) == [] and sent_events(logs) == []
+    assert not any("auto-reply" in text for text in notes(closed, post_id))
