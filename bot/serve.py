@@ -37,11 +37,14 @@ def create_server(
     `work` counts the app's listeners still running after their ack (to drain them)."""
     settings = services.settings
     app: App | None = build_app(services, work=work)
+    socket_mode: Closeable | None = None
     if settings.socket_mode and app is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-        SocketModeHandler(app, token).connect()  # type: ignore[no-untyped-call]
+        handler = SocketModeHandler(app, token)  # its client: the app's WebClient (base URL)
+        handler.connect()  # type: ignore[no-untyped-call]
+        socket_mode = handler
         log.info("socket_mode_connected")
         app = None
     server = cast(
@@ -55,7 +58,26 @@ def create_server(
         ),
     )
     log.info("serving", port=server.effective_port, socket_mode=settings.socket_mode)
-    return server
+    return server if socket_mode is None else _WithSocketMode(server, socket_mode)
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+class _WithSocketMode:
+    """The HTTP server plus the Socket Mode connection, closed together."""
+
+    def __init__(self, http: HttpServer, socket_mode: Closeable) -> None:
+        self.http, self.socket_mode = http, socket_mode
+        self.effective_port = http.effective_port
+
+    def run(self) -> None:
+        self.http.run()
+
+    def close(self) -> None:
+        self.socket_mode.close()
+        self.http.close()
 
 
 def run_until_closed(server: HttpServer) -> None:

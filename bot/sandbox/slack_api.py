@@ -52,6 +52,7 @@ class SlackFake(SandboxServer):
       POST /_control/usergroups  {"id", "users"}
       POST /_control/rate        {"per_channel_per_second", "burst"}
       POST /_control/triggers    {"view_id"?}  ->  {"trigger_id"}
+    apps.connections.open takes the app-level token (`app_token`) and answers `socket_url()`.
     and POST /hooks/commands/<id>, the response_urls minted by `new_response_url`.
     """
 
@@ -61,11 +62,14 @@ class SlackFake(SandboxServer):
         port: int = 0,
         *,
         token: str = "xoxb-sandbox",
+        app_token: str = "xapp-sandbox",
         channels: Iterable[str] = ("C0MENTIONS", "C0ESCALATE"),
         manifest: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(host, port)
-        self.token = token
+        self.token, self.app_token = token, app_token
+        # Where apps.connections.open sends Socket Mode clients (a SocketModeFake's url).
+        self.socket_url: Callable[[], str] | None = None
         self._ws = Workspace(usergroups={"S0ONCALL": ["U0ALICE"]})
         if manifest is not None:
             self._ws.messages_tab_enabled = messages_tab_enabled(manifest)
@@ -78,6 +82,7 @@ class SlackFake(SandboxServer):
         self.add_user("U0EXT", name="exter", real_name="Ext Ernal", team_id="T0OTHER")
         own: dict[str, Method] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "users.info": self._user_info,
             "usergroups.users.list": self._usergroup_users,
             "files.getUploadURLExternal": self._upload_url,
@@ -229,18 +234,19 @@ class SlackFake(SandboxServer):
             if method is None:
                 raise SlackError("unknown_method")
             args = request_args(request)
-            self._authenticate(request, args)
+            app_level = request.path == "/api/apps.connections.open"
+            self._authenticate(request, args, self.app_token if app_level else self.token)
             with self._lock:
                 return Response(200, {"ok": True, **method(args)})
         except SlackError as failure:
             return failure.response()
 
-    def _authenticate(self, request: Request, args: Args) -> None:
+    def _authenticate(self, request: Request, args: Args, expected: str) -> None:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
         token = credential.strip() if scheme.lower() == "bearer" else text_arg(args, "token")
         if not token:
             raise SlackError("not_authed")
-        if token != self.token:
+        if token != expected:  # an app-level token only opens Socket Mode connections
             raise SlackError("invalid_auth")
 
     def _record_429(self, request: Request, response: Response) -> None:
@@ -266,6 +272,11 @@ class SlackFake(SandboxServer):
             "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }  # fmt: skip
+
+    def _connections_open(self, args: Args) -> Args:
+        if self.socket_url is None:
+            raise SlackError("internal_error")  # no Socket Mode server in this sandbox
+        return {"url": self.socket_url()}
 
     def _user_info(self, args: Args) -> Args:
         user = self._ws.users.get(text_arg(args, "user") or "")
