@@ -91,7 +91,7 @@ _COMMON: dict[str, Check] = {
     "type": _string,
     "team": _TEAM,
     "enterprise": _nullable(_object(id=_string)),
-    "authorizations": _list_of(_AUTHORIZATION),
+    "authorizations": _list_of(_AUTHORIZATION, non_empty=True),
     "is_enterprise_install": _boolean,
     "is_ext_shared_channel": _boolean,
     "enterprise_id": _string_or_null,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,16 @@ AUTHOR = ("2001", "dana", "Dana")
 
 def rome(*parts: int) -> float:
     return datetime(*parts, tzinfo=ROME).timestamp()  # type: ignore[misc]
+
+
+def last_wednesday_10am() -> float:
+    """The latest Wednesday 10:00 in Rome before now: a fixed weekday and hour for tests whose
+    X calls the fake checks against the real clock (search refuses a start_time over 7 days
+    old), so the test does not expire a week after it was written."""
+    now = datetime.now(ROME)
+    day = now - timedelta(days=(now.weekday() - 2) % 7)
+    wednesday = day.replace(hour=10, minute=0, second=0, microsecond=0)
+    return (wednesday if wednesday <= now else wednesday - timedelta(days=7)).timestamp()
 
 
 class Clock:

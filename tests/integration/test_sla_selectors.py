@@ -14,7 +14,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
 from bot.store.oncall import OncallStore
 from bot.store.sla import case_clock
-from tests.integration.oncall_helpers import Office, build_office, rome
+from tests.integration.oncall_helpers import Office, build_office, last_wednesday_10am
 from tests.integration.pipeline_helpers import drain
 from tests.integration.track_helpers import make_track_poller, run_track
 
@@ -24,8 +24,8 @@ CAROL = ("3001", "carol", "Carol")
 
 @pytest.fixture
 def office(redis_client: redis.Redis, x_fake: XFake, slack_fake: SlackFake) -> Iterator[Office]:
-    """Wednesday 2026-11-25 10:00 in Rome; business hours 24/7, default SLA 1 h."""
-    yield from build_office(redis_client, x_fake, slack_fake, rome(2026, 11, 25, 10, 0))
+    """The last Wednesday 10:00 in Rome; business hours 24/7, default SLA 1 h."""
+    yield from build_office(redis_client, x_fake, slack_fake, last_wednesday_10am())
 
 
 def target_of(office: Office, post_id: str) -> float:
