@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -25,7 +24,7 @@ class SocketModeFake:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._lock = threading.Lock()
-        self._connected = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)  # a connection or an ack arrived
         self._clients: list[ServerConnection] = []
         self._acks: list[dict[str, Any]] = []
         self.handshakes = 0
@@ -46,8 +45,8 @@ class SocketModeFake:
         self._thread.join(timeout=5)
 
     def wait_connected(self, timeout: float = 10.0) -> None:
-        with self._connected:
-            if not self._connected.wait_for(lambda: bool(self._clients), timeout):
+        with self._changed:
+            if not self._changed.wait_for(lambda: bool(self._clients), timeout):
                 raise TimeoutError("no Socket Mode client connected")
 
     def send(self, kind: str, payload: dict[str, Any], *, accepts_response: bool = True) -> str:
@@ -71,13 +70,14 @@ class SocketModeFake:
             return list(self._acks)
 
     def ack_for(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [a for a in self.acks() if a.get("envelope_id") == envelope_id]
-            if found:
-                return found[0]
-            time.sleep(0.01)
-        raise TimeoutError(f"no ack for envelope {envelope_id}")
+        def found() -> dict[str, Any] | None:
+            return next((a for a in self._acks if a.get("envelope_id") == envelope_id), None)
+
+        with self._changed:
+            ack = self._changed.wait_for(found, timeout)
+        if ack is None:
+            raise TimeoutError(f"no ack for envelope {envelope_id}")
+        return ack
 
     def _serve(self, client: ServerConnection) -> None:
         hello = {
@@ -87,14 +87,15 @@ class SocketModeFake:
             "connection_info": {"app_id": "A0EARSHOT"},
         }
         client.send(json.dumps(hello))
-        with self._connected:
+        with self._changed:
             self.handshakes += 1
             self._clients.append(client)
-            self._connected.notify_all()
+            self._changed.notify_all()
         try:
             for message in client:
-                with self._lock:
+                with self._changed:
                     self._acks.append(json.loads(message))
+                    self._changed.notify_all()
         except ConnectionClosed:
             pass
         finally:
