@@ -28,8 +28,10 @@ def report_text(
         f"*Earshot report — last {len(days)} days* ({first} to {last}, {escape_mrkdwn(tz)})",
         f"• Mentions: *{figures.cases}* — answered {figures.answered}, resolved without a reply "
         f"{figures.resolved}, still waiting {figures.waiting}",
-        f"• First response, 24/7: average {_time(figures.mean_seconds)}, "
-        f"median {_time(figures.median_seconds)}",
+        f"• Customer waited for a first response (from their post), 24/7: average "
+        f"{_time(figures.mean_seconds)}, median {_time(figures.median_seconds)}",
+        f"• Earshot delivery lag (post to card in Slack): median "
+        f"{_time(figures.median_lag_seconds)}, 95th percentile {_time(figures.p95_lag_seconds)}",
     ]
     if business_hours_set:
         lines.append(

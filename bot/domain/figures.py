@@ -37,6 +37,12 @@ class CaseClock:
     responder: str | None = None
     resolved_at: float | None = None
     pings: int = 0
+    delivered: float | None = None  # when the card reached Slack; None on older clocks
+
+    @property
+    def delivery_lag(self) -> float | None:
+        """Seconds from the customer's post to the card in Slack: Earshot's part of the wait."""
+        return None if self.delivered is None else max(0.0, self.delivered - self.start)
 
     @property
     def answered(self) -> bool:
@@ -75,6 +81,8 @@ class ResponseFigures:
     per_responder: list[GroupFigures]
     per_day: list[DayCounts]
     distribution: list[tuple[str, int]]
+    median_lag_seconds: float | None = None
+    p95_lag_seconds: float | None = None
 
     @property
     def sla_share(self) -> float | None:
@@ -90,6 +98,7 @@ def response_figures(
     resolved = [c for c in clocks if not c.answered and c.resolved_at is not None]
     due = [c for c in clocks if c.deadline is not None and _sla_due(c, now)]
     within = [c for c in due if c.answered and _response_at(c) <= (c.deadline or 0)]
+    lags = sorted(lag for c in clocks if (lag := c.delivery_lag) is not None)
     return ResponseFigures(
         cases=len(clocks),
         answered=len(answered),
@@ -105,13 +114,15 @@ def response_figures(
         per_responder=_groups(answered, lambda c: [c.responder or "(unknown)"]),
         per_day=_per_day(clocks, days, tz),
         distribution=_distribution(times),
+        median_lag_seconds=statistics.median(lags) if lags else None,
+        p95_lag_seconds=lags[min(len(lags) - 1, int(len(lags) * 0.95))] if lags else None,
     )
 
 
 def first_response_seconds(clocks: Sequence[CaseClock]) -> list[float]:
-    """Seconds from each answered case's start to its first recorded response, in order: the
-    one computation behind `/earshot report` and `/track stats` (a later status change, such
-    as resolving the case, does not move it)."""
+    """Seconds from each answered case's start (the customer's post) to its first recorded
+    response, in order: the one computation behind `/earshot report` and `/track stats` (a
+    later status change, such as resolving the case, does not move it)."""
     return [_response(c) for c in clocks if c.answered]
 
 

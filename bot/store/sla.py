@@ -90,6 +90,7 @@ def clock_from_hash(post_id: str, raw: dict[str, str]) -> CaseClock:
         responder=raw.get("responder") or None,
         resolved_at=_number(raw.get("resolved_at")),
         pings=int(raw.get("pings", 0)),
+        delivered=_number(raw.get("delivered")),
     )
 
 
@@ -105,16 +106,20 @@ def start_case_clock(
     start: float,
     retention_seconds: int = RETENTION_SECONDS,
     marks: tuple[str, ...] = (),
+    delivered: float | None = None,
 ) -> None:
     """Queue a new clock on `pipe`: the deadline counted in business hours (the tightest target
     the case's rules and card marks select), the first step, and a "we are closed" notice when
-    the case arrives outside business hours."""
+    the case arrives outside business hours. `start` is when the customer posted; `delivered`
+    when the card reached Slack (the gap is Earshot's delivery lag, never the team's time)."""
     target = office.sla.target_for(rules, marks)
     deadline = add_business_seconds(office.hours, start, target) if target else None
     schedule = office.policy.schedule()
     fields: dict[Any, Any] = {"start": repr(start), "rules": "\n".join(rules), "state": "open"}
     fields |= {"target": str(target or ""), "deadline": repr(deadline) if deadline else ""}
     fields["step"] = "0" if deadline is not None and schedule else "done"
+    if delivered is not None:
+        fields["delivered"] = repr(delivered)
     pipe.hset(keys.sla(post_id), mapping=fields)
     pipe.expire(keys.sla(post_id), retention_seconds)
     day = keys.sla_day(_utc_day(start))
@@ -136,10 +141,17 @@ def sla_record_hook(client: redis.Redis, clock: Callable[[], float] = time.time)
 
     def start_clock(pipe: redis.client.Pipeline, mention: Mention, channel: str, ts: str) -> None:
         del channel, ts
-        office, post_id = store.office(), mention.post_id
-        start_case_clock(pipe, office, post_id, mention.rules, clock(), keep, mention.marks)
+        office, post_id, now = store.office(), mention.post_id, clock()
+        start = customer_posted_at(mention, now)
+        start_case_clock(pipe, office, post_id, mention.rules, start, keep, mention.marks, now)
 
     return start_clock
+
+
+def customer_posted_at(mention: Mention, now: float) -> float:
+    """When the customer's wait began: the post's created_at (a slow poll or an outage must not
+    flatter the team), never later than now (a clock ahead of ours is not a negative wait)."""
+    return min(mention.created_at.timestamp(), now)
 
 
 def stop_case_clock(

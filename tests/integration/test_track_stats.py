@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import statistics
 import time
+from datetime import UTC, datetime
+
+import pytest
 
 from bot.casework.people import person
 from bot.casework.resolution import resolve_case
@@ -23,6 +26,7 @@ from bot.store.track_usage import TrackUsage
 from bot.store.tracks import TrackStore
 from tests.integration.pipeline_helpers import drain, make_deliverer
 from tests.integration.track_helpers import make_track_poller, run_track
+from tests.integration.waiting import wait_for
 
 CAROL = ("3001", "carol", "Carol")
 WAITED = 600.0  # the cases arrived ten minutes before anyone answered
@@ -99,3 +103,45 @@ def test_stats_use_the_recorded_first_response_not_the_current_status(
     answer = run_track(bolt, slack_fake, "stats")
     assert "answered: 2 of 3 cards (66%)" in answer.text
     assert "avg first response 10 min" in answer.text
+
+
+def test_response_times_run_from_the_customers_post_and_both_reports_agree(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    """A post made ten minutes before Earshot saw it (a slow poll, an outage) and answered the
+    moment its card landed: the customer waited ten minutes, and that is what `/track stats`
+    and `/earshot report` both say, the report adding that Earshot's delivery took that long."""
+    slack_fake.set_rate(0, 0)
+    posted = time.time() - WAITED
+    stored = TrackStore(services.redis).add(
+        TrackRule(id="", query="acmeapp", created_by="U0ALICE", created_at=posted - 60),
+        "acmeapp",
+    )
+    assert isinstance(stored, TrackRule)
+    post_id = str(
+        x_fake.add_post(
+            "@earshot_co acmeapp is down",
+            author=CAROL,
+            created_at=datetime.fromtimestamp(posted, UTC),
+        )["id"]
+    )
+    make_track_poller(services).poll_round()
+    plain = make_deliverer(services)
+    hook = sla_record_hook(services.redis)  # the card lands now, on the real clock
+    drain(Deliverer(plain.client, plain.slack, plain.config, plain.pacer, on_recorded=[hook]))
+    reply(services, post_id)
+
+    clock = case_clock(services.redis, post_id)
+    assert clock is not None and clock.first_response_at is not None
+    assert clock.start == pytest.approx(posted, abs=0.01)
+    assert clock.delivery_lag == pytest.approx(WAITED, abs=30)
+    assert clock.first_response_at - clock.start == pytest.approx(WAITED, abs=30)
+
+    assert "avg first response 10 min" in run_track(bolt, slack_fake, "stats").text
+    assert bolt.command("/earshot", "report 7d").status_code == 200
+    [upload] = wait_for(lambda: slack_fake.uploads() or None, what="the report")
+    comment = upload["initial_comment"]
+    assert "Customer waited for a first response (from their post), 24/7: average 10 min" in (
+        comment
+    )
+    assert "Earshot delivery lag (post to card in Slack): median 10 min" in comment
