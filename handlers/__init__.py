@@ -8,6 +8,7 @@ from slack_bolt import App
 def register_all(app: App) -> None:
     """Wire every surface: one line per surface module (each has register(app))."""
     import handlers.commands.audit  # its /earshot subcommand registers on import
+    import handlers.commands.customer  # likewise
     import handlers.commands.templates  # noqa: F401  (likewise)
     from handlers.actions import acknowledge, approval, card, escalate, reply, resolve
     from handlers.actions import templates as template_buttons

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.blocks.history import history_block
 from bot.blocks.text import (
     escape_and_truncate,
     escape_mrkdwn,
@@ -70,6 +71,9 @@ def build_card(
         _meta_block(mention),
         _status_block(case),
     ]
+    history = history_block(mention)
+    if history is not None:
+        blocks.insert(3, history)
     if actions:
         blocks.append(_actions_block(mention.post_id, actions))
     if mention.marks:

@@ -134,6 +134,13 @@ def sla_lines(sla: SlaConfig, paged_team: str | None) -> list[str]:
         f"    rule {escape_mrkdwn(rule)}: {duration_text(seconds)}"
         for rule, seconds in sorted(sla.per_rule.items())
     ]
+    if sla.next_target == 0:
+        following = "off"
+    elif sla.next_target is None:
+        following = "the same as the first response"
+    else:
+        following = f"{duration_text(sla.next_target)} of business time"
+    lines.append(f"*Next-response SLA* (after a customer's follow-up): {following}")
     who = (
         f"the on-call person of *{escape_mrkdwn(paged_team)}*" if paged_team else "no rotation yet"
     )

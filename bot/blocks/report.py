@@ -30,6 +30,8 @@ def report_text(
         f"{figures.resolved}, still waiting {figures.waiting}",
         f"• Customer waited for a first response (from their post), 24/7: average "
         f"{_time(figures.mean_seconds)}, median {_time(figures.median_seconds)}",
+        f"• Next response (after a customer's follow-up): {figures.next_responses} answered, "
+        f"average {_time(figures.mean_next_seconds)}, median {_time(figures.median_next_seconds)}",
         f"• Earshot delivery lag (post to card in Slack): median "
         f"{_time(figures.median_lag_seconds)}, 95th percentile {_time(figures.p95_lag_seconds)}",
     ]

@@ -27,9 +27,13 @@ NOT_SENT_ANSWERED = (
 )
 
 
-def request_approval(services: Services, case: Case, drafter: Person, text: str) -> None:
+def request_approval(
+    services: Services, case: Case, target: Mention, drafter: Person, text: str
+) -> None:
+    """Put the draft up for approval in the case's thread. `target` is the post it answers
+    (the case's own, or a follow-up): an approved send goes to that post."""
     store = ApprovalStore(services.redis)
-    approval_id = store.create(case.post_id, text, drafter.id)
+    approval_id = store.create(target.post_id, text, drafter.id)
     AuditLog(services.redis).record(
         case.post_id, "reply_drafted", drafter.id, drafter.real_name, text=text
     )
@@ -60,14 +64,14 @@ def refusal_to_decide(services: Services, approval: Approval | None) -> str | No
     return handled_text(approval)
 
 
-def reject(services: Services, approval: Approval, user: Person) -> str | None:
+def reject(services: Services, approval: Approval, case: Case, user: Person) -> str | None:
     """Reject the draft; returns what to tell the person when someone else got there first."""
     store = ApprovalStore(services.redis)
     moved, _before = store.move(approval.id, ApprovalState.REJECTED, user.id, [PENDING])
     if not moved:
         return handled_text(store.get(approval.id))
     AuditLog(services.redis).record(
-        approval.post_id, "reply_rejected", user.id, user.real_name, drafted_by=approval.drafter
+        case.post_id, "reply_rejected", user.id, user.real_name, drafted_by=approval.drafter
     )
     _show_settled(services, approval.id)
     return None

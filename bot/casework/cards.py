@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import redis
 import structlog
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.card import card_fallback_text, render_card
 from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.services import Services
+from bot.store.cases import CaseStore
+from bot.store.conversations import Conversations
 from bot.store.rights import revoked_rights
 
 log = structlog.get_logger()
@@ -18,17 +22,33 @@ def load_case(services: Services, post_id: str) -> tuple[Case, Mention] | None:
     return services.cases.get(post_id) if post_id.isdigit() else None
 
 
+def load_reply_target(services: Services, post_id: str) -> tuple[Case, Mention] | None:
+    """The case and the post a reply answers: the case's own post, or one of the customer's
+    follow-ups threaded into it (their Reply buttons carry the follow-up's id)."""
+    found = load_case(services, post_id)
+    if found is not None or not post_id.isdigit():
+        return found
+    followup = Conversations(services.redis).followup(post_id)
+    case = services.cases.get(followup.case_id) if followup else None
+    if followup is None or case is None:
+        return None
+    return case[0], followup.mention
+
+
 def refresh_card(services: Services, post_id: str) -> bool:
     """Re-render the card from the stored case; False (logged) when Slack refused."""
-    found = services.cases.get(post_id)
+    return update_card(services.redis, services.slack, services.settings.x_access_tier, post_id)
+
+
+def update_card(client: redis.Redis, slack: WebClient, tier: str, post_id: str) -> bool:
+    """Re-render the card from the stored case (for callers without Services: delivery)."""
+    found = CaseStore(client).get(post_id)
     if found is None:
         return False
     case, mention = found
-    blocks = render_card(
-        mention, case, services.settings.x_access_tier, revoked_rights(services.redis)
-    )
+    blocks = render_card(mention, case, tier, revoked_rights(client))
     try:
-        services.slack.chat_update(
+        slack.chat_update(
             channel=case.channel, ts=case.ts, text=card_fallback_text(mention), blocks=blocks
         )
     except (SlackApiError, OSError) as error:

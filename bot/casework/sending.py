@@ -20,6 +20,7 @@ from bot.sources.x import XError
 from bot.sources.x_write import XWriter
 from bot.store import keys
 from bot.store.audit import AuditLog
+from bot.store.conversations import Conversations
 from bot.store.rights import revoke_right
 from bot.store.sla import stop_case_clock
 
@@ -72,14 +73,15 @@ def send_reply(
     unanswered_only: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendOutcome:
-    """Post `text` (signature included) as the reply to the case's post, exactly once, and
-    bring the case, card, thread, audit and SLA clock up to date. A failure keeps the draft.
+    """Post `text` (signature included) as the reply to `mention` (the case's post, or a
+    follow-up in its thread), exactly once, and bring the case, card, thread, audit and SLA
+    clock up to date. A failure keeps the draft.
     `unanswered_only`: refuse (nothing posted) if the case is answered when the send starts."""
     brand = _brand_handle(services)  # before the post: nothing on X may follow it
 
     def record(reply_id: str) -> None:
         url = reply_url(brand, reply_id, mention)
-        _record_reply(services, case, text, sender, reply_id, drafted_by, url)
+        _record_reply(services, case, mention, text, sender, reply_id, drafted_by, url)
 
     outcome = post_once(
         services,
@@ -89,6 +91,7 @@ def send_reply(
         on_sent=record,
         unanswered_only=unanswered_only,
         sleep=sleep,
+        reply_to=mention.post_id,
     )
     if not outcome.sent:
         keep_draft(services, case.post_id, sender.id, text)
@@ -107,8 +110,10 @@ def post_once(
     on_sent: OnSent | None = None,
     unanswered_only: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    reply_to: str | None = None,
 ) -> SendOutcome:
-    """POST the reply unless this exact text was already sent (or is being sent) to the post.
+    """POST the reply to `reply_to` (default: the case's post, `post_id`) unless this exact
+    text was already sent (or is being sent) to that post.
 
     The same text for the same post is one idempotency key: a double click, a retried request
     or two people submitting the same draft give one post. One send per case is in flight at a
@@ -116,7 +121,8 @@ def post_once(
     `unanswered_only` sees every earlier reply. Failures are explained in plain words.
     """
     client = services.redis
-    key = keys.send_key(post_id, draft_hash(post_id, text))
+    target = reply_to or post_id
+    key = keys.send_key(target, draft_hash(target, text))
     if not client.set(key, f"pending:{sender_id}", nx=True, ex=PENDING_SECONDS):
         state = str(client.get(key) or "")
         if state.startswith("sent:"):
@@ -137,7 +143,7 @@ def post_once(
         if unanswered_only and _answered(services, post_id):
             client.delete(key)
             return SendOutcome(False, ALREADY_ANSWERED)
-        return _post_and_record(services, key, post_id, text, on_sent, sleep)
+        return _post_and_record(services, key, post_id, target, text, on_sent, sleep)
     finally:
         client.delete(keys.sending(post_id))
 
@@ -146,13 +152,14 @@ def _post_and_record(
     services: Services,
     key: str,
     post_id: str,
+    target: str,
     text: str,
     on_sent: OnSent | None,
     sleep: Callable[[float], None],
 ) -> SendOutcome:
     client = services.redis
     try:
-        reply_id = _post_with_retries(services, post_id, text, sleep)
+        reply_id = _post_with_retries(services, target, text, sleep)
     except XError as error:
         client.delete(key)
         failure = explain_x_failure(error.kind, error.status, error.detail, error.retry_at)
@@ -220,6 +227,7 @@ def reply_url(brand: str | None, reply_id: str, mention: Mention) -> str:
 def _record_reply(
     services: Services,
     case: Case,
+    target: Mention,
     text: str,
     sender: Person,
     reply_id: str,
@@ -230,9 +238,14 @@ def _record_reply(
     client = services.redis
     services.cases.set_status(case.post_id, CaseStatus.REPLIED, sender.id, url)
     details = {"reply_id": reply_id, "text": text}
+    if target.post_id != case.post_id:
+        details["in_reply_to"] = target.post_id  # a follow-up in the case's thread
     if drafted_by is not None and drafted_by.id != sender.id:
         details["drafted_by"] = drafted_by.id
     AuditLog(client).record(case.post_id, "reply_sent", sender.id, sender.real_name, **details)
+    with client.pipeline(transaction=True) as pipe:
+        Conversations(client).queue_reply(pipe, case.post_id, reply_id)
+        pipe.execute()
     stop_sla_clock(services, case.post_id, "replied", sender.id)
     services.cases.release_claim(case.post_id)
     client.delete(keys.draft(case.post_id, sender.id))
@@ -268,4 +281,4 @@ def kept_draft(services: Services, post_id: str, user_id: str) -> str | None:
 
 def stop_sla_clock(services: Services, post_id: str, reason: str, by: str) -> None:
     """The case got its first answer: record the response time, stop the escalation steps."""
-    stop_case_clock(services.redis, post_id, reason, by=by)
+    stop_case_clock(services.redis, post_id, reason, by=by, at=services.clock())

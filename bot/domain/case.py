@@ -12,6 +12,7 @@ class CaseStatus(StrEnum):
     REPLIED = "replied"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
+    CUSTOMER_REPLIED = "customer_replied"  # a follow-up came in: the case is open again
 
 
 STATUS_LABELS: dict[CaseStatus, str] = {
@@ -20,6 +21,7 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.REPLIED: "Replied",
     CaseStatus.ESCALATED: "Escalated",
     CaseStatus.RESOLVED: "Resolved",
+    CaseStatus.CUSTOMER_REPLIED: "Customer replied",
 }
 
 RESOLVE_REASONS: dict[str, str] = {

@@ -38,6 +38,8 @@ class CaseClock:
     resolved_at: float | None = None
     pings: int = 0
     delivered: float | None = None  # when the card reached Slack; None on older clocks
+    waiting_since: float | None = None  # a follow-up waits for our next response since then
+    next_responses: tuple[float, ...] = ()  # seconds each follow-up waited for our answer
 
     @property
     def delivery_lag(self) -> float | None:
@@ -83,6 +85,9 @@ class ResponseFigures:
     distribution: list[tuple[str, int]]
     median_lag_seconds: float | None = None
     p95_lag_seconds: float | None = None
+    next_responses: int = 0
+    mean_next_seconds: float | None = None
+    median_next_seconds: float | None = None
 
     @property
     def sla_share(self) -> float | None:
@@ -99,6 +104,7 @@ def response_figures(
     due = [c for c in clocks if c.deadline is not None and _sla_due(c, now)]
     within = [c for c in due if c.answered and _response_at(c) <= (c.deadline or 0)]
     lags = sorted(lag for c in clocks if (lag := c.delivery_lag) is not None)
+    nexts = [seconds for c in clocks for seconds in c.next_responses]
     return ResponseFigures(
         cases=len(clocks),
         answered=len(answered),
@@ -116,6 +122,9 @@ def response_figures(
         distribution=_distribution(times),
         median_lag_seconds=statistics.median(lags) if lags else None,
         p95_lag_seconds=lags[min(len(lags) - 1, int(len(lags) * 0.95))] if lags else None,
+        next_responses=len(nexts),
+        mean_next_seconds=mean_or_none(nexts),
+        median_next_seconds=statistics.median(nexts) if nexts else None,
     )
 
 

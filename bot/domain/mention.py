@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.history import CustomerHistory
+
 
 @dataclass(frozen=True, slots=True)
 class Author:
@@ -31,6 +33,9 @@ class Mention:
     created_at: datetime
     rules: tuple[str, ...] = ("mentions",)
     conversation_id: str | None = None
+    # The post this one answers (`referenced_tweets` replied_to): threads a follow-up into its
+    # case when that post is the case's, a follow-up's or one of our replies.
+    replied_to: str | None = None
     # True when the author @mentioned or quoted our account: self-serve X tiers may reply
     # through the API only to such posts.
     summons_us: bool = True
@@ -40,6 +45,8 @@ class Mention:
     rule_labels: tuple[str, ...] = ()
     # Set by ingest: when Earshot first saw the post (for the delivery-lag figure).
     seen_at: float = field(default=0.0, compare=False)
+    # Set by delivery: the author's earlier cases, shown on the card.
+    history: CustomerHistory | None = None
 
     @property
     def url(self) -> str:
@@ -54,6 +61,7 @@ class Mention:
         data["rules"] = list(self.rules)
         data["marks"] = list(self.marks)
         data["rule_labels"] = list(self.rule_labels)
+        data["history"] = self.history.to_dict() if self.history is not None else None
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -69,10 +77,12 @@ class Mention:
             created_at=created,
             rules=tuple(data.get("rules") or ("mentions",)),
             conversation_id=data.get("conversation_id"),
+            replied_to=data.get("replied_to"),
             summons_us=bool(data.get("summons_us", True)),
             marks=tuple(str(mark) for mark in data.get("marks") or ()),
             rule_labels=tuple(str(label) for label in data.get("rule_labels") or ()),
             seen_at=float(data.get("seen_at", 0.0)),
+            history=CustomerHistory.from_dict(data["history"]) if data.get("history") else None,
         )
 
 

@@ -15,6 +15,7 @@ EX_REMOVE = "/oncall remove support"
 EX_HOURS = "/oncall hours Mon-Fri 09:00-18:00 tz Europe/Rome"
 EX_HOLIDAY = "/oncall holiday add 2026-12-25 2026-12-26"
 EX_SLA = "/oncall sla 30m"
+EX_NEXT_SLA = "/oncall sla next 1h (or: next off, next same)"
 EX_POLICY = "/oncall policy 0m thread, 30m dm, 60m here repeat 2 every 90m"
 EX_AUTOREPLY = "/oncall autoreply set Hi {first_name}! We are back at 09:00 CET and answer then."
 
@@ -28,7 +29,7 @@ USAGE = (
     "• `/oncall hours Mon-Fri 09:00-18:00 tz Europe/Rome` · `/oncall hours 24/7`\n"
     "• `/oncall holiday add|remove 2026-12-25 [2026-12-26..2026-12-31]` · `/oncall holidays`\n"
     "• `/oncall sla 30m [rule t3|vip|priority:high]` · `/oncall sla off [rule <selector>]`"
-    " · `/oncall sla team <team>`\n"
+    " · `/oncall sla next 1h|off|same` (after a customer's follow-up) · `/oncall sla team <team>`\n"
     "• `/oncall policy` · `/oncall policy 0m thread, 30m dm, 60m here repeat 2 every 90m`"
     " · `/oncall policy reset`\n"
     "• `/oncall autoreply` · `/oncall autoreply set <text>` · `/oncall autoreply on|off`"
@@ -110,6 +111,13 @@ class SetSla:
 
 
 @dataclass(frozen=True, slots=True)
+class SetNextSla:
+    """The next-response target: seconds, 0 = off, None = the first-response target."""
+
+    target: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class SetSlaTeam:
     team: str
 
@@ -141,8 +149,8 @@ class SwitchAutoReply:
 
 OncallCommand = (
     ShowHelp | ShowOncall | SetRotation | AddOverride | ClearOverrides | RemoveRotation
-    | ShowHours | SetHours | ChangeHolidays | ShowSla | SetSla | SetSlaTeam | ShowPolicy
-    | SetPolicy | ShowAutoReply | SetAutoReply | SwitchAutoReply
+    | ShowHours | SetHours | ChangeHolidays | ShowSla | SetSla | SetNextSla | SetSlaTeam
+    | ShowPolicy | SetPolicy | ShowAutoReply | SetAutoReply | SwitchAutoReply
 )  # fmt: skip
 
 # Commands that only read: anyone may run them; the others change what everyone relies on.

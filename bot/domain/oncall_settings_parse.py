@@ -114,6 +114,8 @@ def parse_holidays(words: list[str]) -> c.OncallCommand:
 def parse_sla(words: list[str]) -> c.OncallCommand:
     if not words:
         return c.ShowSla()
+    if words[0].lower() == "next":
+        return _parse_next_sla(words[1:])
     target_word, rest = words[0], words[1:]
     rule: str | None = None
     if rest:
@@ -126,6 +128,21 @@ def parse_sla(words: list[str]) -> c.OncallCommand:
     if target < 60:
         raise Unreadable("the SLA is at least 1 minute", c.EX_SLA)
     return c.SetSla(target, rule)
+
+
+def _parse_next_sla(words: list[str]) -> c.OncallCommand:
+    """`next <duration>|off|same`: the target a customer's follow-up starts."""
+    if len(words) != 1:
+        raise Unreadable("say one target after `next`: a duration, off or same", c.EX_NEXT_SLA)
+    word = words[0].lower()
+    if word == "off":
+        return c.SetNextSla(0)
+    if word == "same":
+        return c.SetNextSla(None)
+    target = parse_duration(word, c.EX_NEXT_SLA)
+    if target < 60:
+        raise Unreadable("the SLA is at least 1 minute", c.EX_NEXT_SLA)
+    return c.SetNextSla(target)
 
 
 def parse_policy(words: list[str], text: str) -> c.OncallCommand:

@@ -102,11 +102,21 @@ def policy_text(policy: Policy) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SlaConfig:
-    """First-response target (None = off), per-rule targets, and the team that is paged."""
+    """First-response target (None = off), per-rule targets, the next-response target (after
+    a customer's follow-up: None = the case's first-response target, 0 = off), and the team
+    that is paged."""
 
     target: int | None = DEFAULT_SLA_SECONDS
     per_rule: dict[str, int] = field(default_factory=dict)
     team: str | None = None
+    next_target: int | None = None
+
+    def next_target_for(self, rules: tuple[str, ...], marks: tuple[str, ...] = ()) -> int | None:
+        """The deadline a follow-up starts: the next-response target, or the first-response
+        one the case selects when no separate target is set; None when it is off."""
+        if self.next_target == 0:
+            return None
+        return self.next_target or self.target_for(rules, marks)
 
     def target_for(self, rules: tuple[str, ...], marks: tuple[str, ...] = ()) -> int | None:
         """The tightest target among what the case matches (its rules, and `vip` or
@@ -116,7 +126,8 @@ class SlaConfig:
         return min(specific) if specific else self.target
 
     def to_json(self) -> str:
-        return json.dumps({"target": self.target, "per_rule": self.per_rule, "team": self.team})
+        data = {"target": self.target, "per_rule": self.per_rule, "team": self.team}
+        return json.dumps(data | {"next": self.next_target})
 
     @classmethod
     def from_json(cls, raw: str) -> SlaConfig:
@@ -126,6 +137,7 @@ class SlaConfig:
             target=None if target is None else int(target),
             per_rule={str(k): int(v) for k, v in (data.get("per_rule") or {}).items()},
             team=data.get("team") or None,
+            next_target=None if data.get("next") is None else int(data["next"]),
         )
 
 

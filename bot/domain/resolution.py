@@ -8,7 +8,13 @@ MAX_NOTE_LENGTH = 500
 
 # A case may be resolved from any open state, and only a resolved case can be reopened.
 RESOLVABLE_FROM = frozenset(
-    {CaseStatus.NEW, CaseStatus.CLAIMED, CaseStatus.REPLIED, CaseStatus.ESCALATED}
+    {
+        CaseStatus.NEW,
+        CaseStatus.CLAIMED,
+        CaseStatus.REPLIED,
+        CaseStatus.ESCALATED,
+        CaseStatus.CUSTOMER_REPLIED,
+    }
 )
 REOPENABLE_FROM = frozenset({CaseStatus.RESOLVED})
 

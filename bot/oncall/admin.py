@@ -213,7 +213,7 @@ def _change_hours(job: Job, command: c.SetHours | c.ChangeHolidays) -> Answer:
     return Answer("\n".join(lines))
 
 
-def _sla(job: Job, command: c.ShowSla | c.SetSla | c.SetSlaTeam) -> Answer:
+def _sla(job: Job, command: c.ShowSla | c.SetSla | c.SetNextSla | c.SetSlaTeam) -> Answer:
     store = job.store
     office = store.office()
     sla = office.sla
@@ -221,6 +221,8 @@ def _sla(job: Job, command: c.ShowSla | c.SetSla | c.SetSlaTeam) -> Answer:
         if store.rotation(command.team) is None:
             return _no_rotation(command.team)
         sla = replace(sla, team=command.team)
+    elif isinstance(command, c.SetNextSla):
+        sla = replace(sla, next_target=command.target)
     elif isinstance(command, c.SetSla) and command.rule is None:
         sla = replace(sla, target=command.target)
     elif isinstance(command, c.SetSla) and command.rule is not None:
@@ -285,6 +287,7 @@ _HANDLERS: dict[type, Callable[[Job, Any], Answer]] = {
     c.ChangeHolidays: _change_hours,
     c.ShowSla: _sla,
     c.SetSla: _sla,
+    c.SetNextSla: _sla,
     c.SetSlaTeam: _sla,
     c.ShowPolicy: _policy,
     c.SetPolicy: _policy,

@@ -98,26 +98,28 @@ def _send_step(
     rotation = store.rotation(team) if team else None
     oncall = on_call(rotation, now) if rotation else None
     target = duration_text(clock.target or 0)
-    waited = f"has waited {waited_text(now - clock.start)} with no answer (SLA {target})"
+    since = clock.waiting_since or clock.start  # a follow-up waits since it was posted
+    what = "customer's follow-up" if clock.waiting_since else "mention"
+    waited = f"has waited {waited_text(now - since)} with no answer (SLA {target})"
     who = f"<@{oncall}>" if oncall else "No one is on call (set a rotation with `/oncall set`):"
     if step.action is StepAction.THREAD or (step.action is StepAction.DM and oncall is None):
-        text = f"{who} this mention {waited}. Please take it, or acknowledge."
+        text = f"{who} this {what} {waited}. Please take it, or acknowledge."
         slack_call(lambda: post(services, case.channel, text, thread_ts=case.ts,
                                 blocks=ping_blocks(text, case.post_id)))  # fmt: skip
     elif step.action is StepAction.DM and oncall is not None and rotation is not None:
         link = _permalink(services, case)
-        text = f"A mention {waited}: {mention_excerpt(mention)} {link}"
+        text = f"A {what} {waited}: {mention_excerpt(mention)} {link}"
         slack_call(lambda: send_dm(services, oncall, text, ping_blocks(text, case.post_id)))
         following = next_on_call(rotation, now)
         if following is not None:
             note = (
                 f"<@{following[0]}> heads-up: <@{oncall}> was messaged directly; "
-                f"this mention {waited}."
+                f"this {what} {waited}."
             )
             slack_call(lambda: post(services, case.channel, note, thread_ts=case.ts), retry=False)
     else:
         link = _permalink(services, case)
-        text = f"<!here> A mention {waited}: {mention_excerpt(mention)} {link}"
+        text = f"<!here> A {what} {waited}: {mention_excerpt(mention)} {link}"
         text += f" On call: {who}" if oncall else ""
         channel = alert_channel(services)
         slack_call(lambda: post(services, channel, text, blocks=ping_blocks(text, case.post_id)))

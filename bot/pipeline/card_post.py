@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -33,6 +34,17 @@ log = structlog.get_logger()
 INTENT_TTL_SECONDS = 7 * 24 * 3600
 MAX_RATE_LIMIT_RETRIES = 5
 HISTORY_PAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message other than a card (a follow-up in its case's thread): what to post, and the
+    thread it goes in. Its metadata must carry the post id, to be found again."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    thread_ts: str | None = None
 
 
 class DeliveryPostponed(Exception):
@@ -62,19 +74,31 @@ class CardPoster:
         self.metrics, self.health = Metrics(client), Health(client)
         self._slack_problem = False
 
-    def post_once(self, mention: Mention, channel: str, lock: ItemLock) -> tuple[str, str]:
-        """(channel, ts) of the mention's one card: found from an earlier try, or posted now."""
+    def post_once(
+        self, mention: Mention, channel: str, lock: ItemLock, outgoing: Outgoing | None = None
+    ) -> tuple[str, str]:
+        """(channel, ts) of the mention's one message (its card, or `outgoing`): found from an
+        earlier try, or posted now."""
         intent = read_hash(self.client, keys.intent(mention.post_id))
+        thread_ts = outgoing.thread_ts if outgoing else None
         if intent:
-            found = self._find_posted_card(mention.post_id, intent["channel"], float(intent["at"]))
+            since = float(intent["at"])
+            found = self._find_posted(mention.post_id, intent["channel"], since, thread_ts)
             if found is not None:
                 log.info("card_reconciled", post_id=mention.post_id, channel=intent["channel"])
                 return intent["channel"], found
         if self.client.exists(keys.channel_down(channel)):
             raise DeliveryPostponed(f"channel {channel} unusable, waiting before retrying")
-        return channel, self._post(channel, mention, lock)
+        return channel, self._post(channel, mention, lock, outgoing or self._card(mention))
 
-    def _post(self, channel: str, mention: Mention, lock: ItemLock) -> str:
+    def _card(self, mention: Mention) -> Outgoing:
+        return Outgoing(
+            text=card_fallback_text(mention),
+            blocks=render_card(mention, None, self.tier, revoked_rights(self.client)),
+            metadata=card_metadata(mention),
+        )
+
+    def _post(self, channel: str, mention: Mention, lock: ItemLock, outgoing: Outgoing) -> str:
         for _attempt in range(MAX_RATE_LIMIT_RETRIES):
             self.pacer.wait_for_slot(channel)
             # The fence: from here on the post may happen, and only the lock's holder gets here.
@@ -83,9 +107,10 @@ class CardPoster:
             try:
                 response = self.slack.chat_postMessage(
                     channel=channel,
-                    text=card_fallback_text(mention),
-                    blocks=render_card(mention, None, self.tier, revoked_rights(self.client)),
-                    metadata=card_metadata(mention),
+                    thread_ts=outgoing.thread_ts,
+                    text=outgoing.text,
+                    blocks=outgoing.blocks,
+                    metadata=outgoing.metadata,
                     unfurl_links=False,
                     unfurl_media=False,
                 )
@@ -135,17 +160,32 @@ class CardPoster:
             raise CardRefused(f"Slack refused the card ({code or f'HTTP {status}'})")
         raise DeliveryPostponed(code or f"HTTP {status}")
 
-    def _find_posted_card(self, post_id: str, channel: str, since: float) -> str | None:
-        """Look for our card in the channel's recent history (only for in-doubt items)."""
+    def _find_posted(
+        self, post_id: str, channel: str, since: float, thread_ts: str | None
+    ) -> str | None:
+        """Look for our message in the channel's recent history, or in the thread it went to
+        (only for in-doubt items)."""
         cursor: str | None = None
         for _page in range(HISTORY_PAGES):
+            oldest = f"{since - 5:.6f}"
             try:
-                page: Any = self.slack.conversations_history(
-                    channel=channel,
-                    oldest=f"{since - 5:.6f}",
-                    limit=15,
-                    include_all_metadata=True,
-                    cursor=cursor,
+                page: Any = (
+                    self.slack.conversations_replies(
+                        channel=channel,
+                        ts=thread_ts,
+                        oldest=oldest,
+                        limit=15,
+                        include_all_metadata=True,
+                        cursor=cursor,
+                    )
+                    if thread_ts
+                    else self.slack.conversations_history(
+                        channel=channel,
+                        oldest=oldest,
+                        limit=15,
+                        include_all_metadata=True,
+                        cursor=cursor,
+                    )
                 )
             except (SlackApiError, OSError) as error:
                 raise DeliveryPostponed(f"could not check history: {error!r}") from None

@@ -26,6 +26,8 @@ from slack_sdk import WebClient
 from bot.domain.mention import Mention
 from bot.pipeline.card_post import CardPoster, DeliveryPostponed, ItemRefused
 from bot.pipeline.delivery_failures import DeliveryFailures
+from bot.pipeline.followups import AwaitingCase, FollowupThreader
+from bot.pipeline.history import HistoryLookup
 from bot.pipeline.merge import MatchMerger, Placement
 from bot.pipeline.pacing import ChannelPacer
 from bot.store import keys
@@ -42,6 +44,8 @@ RECORD_TRIES = 3  # a lock renewal touching the WATCHed key between WATCH and EX
 
 # Called inside the MULTI that records a new case (e.g. to start its SLA clock atomically).
 RecordHook = Callable[[redis.client.Pipeline, Mention, str, str], None]
+# Called inside the MULTI that threads a follow-up into case `str` (e.g. its next-response clock).
+FollowupHook = Callable[[redis.client.Pipeline, Mention, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class Deliverer:
         clock: Callable[[], float] = time.time,
         on_recorded: Sequence[RecordHook] = (),
         place: Placement | None = None,
+        on_followup: Sequence[FollowupHook] = (),
     ) -> None:
         self.client, self.slack, self.config, self.pacer = client, slack, config, pacer
         self.cases, self.metrics = CaseStore(client), Metrics(client)
@@ -77,6 +82,9 @@ class Deliverer:
         self.poster = CardPoster(
             client, slack, pacer, config.tier, config.retry_seconds * 3, clock=clock
         )
+        self.followups = FollowupThreader(client, slack, self.poster, config.tier)
+        self.history = HistoryLookup(client, slack)
+        self.on_followup = list(on_followup)
         self.failures = DeliveryFailures(
             client,
             slack,
@@ -173,21 +181,23 @@ class Deliverer:
             self.metrics.incr("malformed_items")
             self.failures.bury(entry_id, fields, f"malformed: {error!r}"[:300])
             return
-        if self.cases.exists(mention.post_id):
+        if self._delivered(mention.post_id):
             self._ack(entry_id)  # delivered before; the ack was what got lost
             return
         lock = ItemLock(self.client, mention.post_id, self.config.consumer, LOCK_TTL_MS)
         if not lock.take():
             return  # a live worker is on it
         try:
-            if self.cases.exists(mention.post_id):
+            if self._delivered(mention.post_id):
                 self._ack(entry_id)  # recorded by the previous holder while we took the lock
                 return
-            channel, mention = self._placed(mention)
-            channel, ts = self.poster.post_once(mention, channel, lock)
-            self._record(entry_id, mention, channel, ts, lock)
-            if self.merger is not None and not self.merger.refresh(mention.post_id):
-                self.client.xadd(keys.INBOX, {"update": mention.post_id})  # try again later
+            case_id = self.followups.case_to_join(mention, self.clock())
+            if case_id is not None:
+                self._thread_followup(entry_id, mention, case_id, lock)
+            else:
+                self._card(entry_id, mention, lock)
+        except AwaitingCase as waiting:
+            log.info("followup_waits_for_case", post_id=mention.post_id, reason=str(waiting))
         except DeliveryPostponed as postponed:
             self.metrics.incr("delivery_errors")
             log.warning("card_postponed", post_id=mention.post_id, reason=str(postponed))
@@ -196,6 +206,33 @@ class Deliverer:
             log.warning("card_fenced_out", post_id=mention.post_id, consumer=self.config.consumer)
         finally:
             lock.release()
+
+    def _card(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
+        channel, mention = self._placed(mention)
+        mention = self.history.with_history(mention)
+        channel, ts = self.poster.post_once(mention, channel, lock)
+        self._record(entry_id, mention, channel, ts, lock)
+        if self.merger is not None and not self.merger.refresh(mention.post_id):
+            self.client.xadd(keys.INBOX, {"update": mention.post_id})  # try again later
+
+    def _delivered(self, post_id: str) -> bool:
+        """Is the post already in Slack, as a card or as a follow-up in a case's thread?"""
+        return self.cases.exists(post_id) or self.followups.conversations.is_threaded(post_id)
+
+    def _thread_followup(
+        self, entry_id: str, mention: Mention, case_id: str, lock: ItemLock
+    ) -> None:
+        channel, ts = self.followups.post(mention, case_id, lock)
+
+        def queue(pipe: redis.client.Pipeline) -> None:
+            self.followups.conversations.queue_followup(pipe, case_id, mention, channel, ts)
+            pipe.hincrby(keys.METRICS, "followups_threaded", 1)
+            for hook in self.on_followup:
+                hook(pipe, mention, case_id)
+
+        self._commit(entry_id, mention.post_id, lock, queue)
+        log.info("followup_threaded", post_id=mention.post_id, case=case_id, ts=ts)
+        self.followups.refresh_card(case_id)
 
     def _placed(self, mention: Mention) -> tuple[str, Mention]:
         if self.merger is None:
@@ -220,25 +257,41 @@ class Deliverer:
     def _record(
         self, entry_id: str, mention: Mention, channel: str, ts: str, lock: ItemLock
     ) -> None:
+        def queue(pipe: redis.client.Pipeline) -> None:
+            self.cases.record_delivery(pipe, mention, channel, ts)
+            self.followups.conversations.queue_case(pipe, mention)
+            self.history.store.queue_case(pipe, mention)
+            pipe.hincrby(keys.METRICS, "cards_posted", 1)
+            if mention.seen_at:
+                self.metrics.observe_lag(max(0.0, self.clock() - mention.seen_at), pipe)
+            for hook in self.on_recorded:
+                hook(pipe, mention, channel, ts)
+
+        self._commit(entry_id, mention.post_id, lock, queue)
+        log.info("card_posted", post_id=mention.post_id, channel=channel, ts=ts)
+
+    def _commit(
+        self,
+        entry_id: str,
+        post_id: str,
+        lock: ItemLock,
+        queue: Callable[[redis.client.Pipeline], None],
+    ) -> None:
+        """One MULTI, committed only while the lock is ours: what `queue` records, the intent's
+        removal and the inbox entry's ack."""
         for _try in range(RECORD_TRIES):
             with self.client.pipeline(transaction=True) as pipe:
                 lock.watch(pipe)  # LockLost unless the lock still carries our token
                 pipe.multi()
-                self.cases.record_delivery(pipe, mention, channel, ts)
-                pipe.delete(keys.intent(mention.post_id))
+                queue(pipe)
+                pipe.delete(keys.intent(post_id))
                 pipe.xack(keys.INBOX, keys.DELIVER_GROUP, entry_id)
                 pipe.xdel(keys.INBOX, entry_id)
-                pipe.hincrby(keys.METRICS, "cards_posted", 1)
                 self.failures.forget(pipe, entry_id)
-                if mention.seen_at:
-                    self.metrics.observe_lag(max(0.0, self.clock() - mention.seen_at), pipe)
-                for hook in self.on_recorded:
-                    hook(pipe, mention, channel, ts)
                 try:
                     pipe.execute()
                 except redis.WatchError:
                     continue  # the lock changed: ours renewed (try again) or taken (LockLost)
-            log.info("card_posted", post_id=mention.post_id, channel=channel, ts=ts)
             return
         raise LockLost(lock.key)
 

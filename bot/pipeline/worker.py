@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.store import keys
 from bot.store.heartbeat import HEARTBEAT_SECONDS, forget_worker, record_heartbeat
 from bot.store.lease import Lease
-from bot.store.sla import sla_record_hook
+from bot.store.sla import next_response_hook, sla_record_hook
 
 log = structlog.get_logger()
 
@@ -61,6 +61,7 @@ class Worker:
             ),
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
             on_recorded=[sla_record_hook(services.redis, services.clock)],
+            on_followup=[next_response_hook(services.redis, services.clock)],
             # One card per post, listing every /track rule it matched, routed by priority.
             place=TrackRouter(services.redis, settings.slack_mentions_channel or "").place,
         )

@@ -95,6 +95,7 @@ class SlackFake(SandboxServer):
             "chat.getPermalink": slack_chat.get_permalink,
             "conversations.history": slack_chat.history,
             "conversations.info": slack_chat.conversation_info,
+            "conversations.replies": slack_chat.replies,
             "conversations.join": slack_chat.join,
             "conversations.open": slack_chat.open_conversation,
             "reactions.add": slack_chat.add_reaction,

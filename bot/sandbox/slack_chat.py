@@ -194,12 +194,15 @@ def _limit(args: Args) -> int:
         raise invalid_arguments(["invalid `limit`"]) from None
 
 
-def _cursor(args: Args) -> float:
+def _cursor(args: Args, kind: str = "next_ts", default: float = math.inf) -> float:
+    """The ts a page cursor of this fake carries (`kind:ts`, base64), or `default`."""
     if text_arg(args, "cursor") is None:
-        return math.inf
+        return default
     try:
         decoded = base64.b64decode(str(args["cursor"]), validate=True).decode()
-        return float(decoded.removeprefix("next_ts:"))
+        if not decoded.startswith(f"{kind}:"):
+            raise ValueError(decoded)
+        return float(decoded.removeprefix(f"{kind}:"))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise SlackError("invalid_cursor") from None
 
@@ -224,6 +227,39 @@ def history(ws: Workspace, args: Args) -> Args:
     fields.update({key: args[key] for key in ("oldest", "latest") if text_arg(args, key)})
     if fields["has_more"]:
         cursor = base64.b64encode(f"next_ts:{page[-1]['ts']}".encode()).decode()
+        fields["response_metadata"] = {"next_cursor": cursor}
+    return fields
+
+
+def replies(ws: Workspace, args: Args) -> Args:
+    """A thread, oldest first: its parent, then the replies between oldest and latest. A ts
+    inside a thread names the whole thread; an unthreaded message is returned alone."""
+    channel = ws.channel(args, member=True)
+    ts = text_arg(args, "ts")
+    if ts is None:
+        raise invalid_arguments(["missing required field: ts"])
+    here = [m for m in ws.messages if m["channel"] == channel.id]
+    named = next((m for m in here if m["ts"] == ts), None)
+    if named is None:
+        raise SlackError("thread_not_found")
+    root = named.get("thread_ts") or named["ts"]
+    oldest, latest = _ts_arg(args, "oldest", 0.0), _ts_arg(args, "latest", math.inf)
+    inclusive, limit = flag_arg(args, "inclusive"), _limit(args)
+    after = _cursor(args, "after_ts", -math.inf)
+
+    def wanted(message: Args) -> bool:
+        stamp = float(message["ts"])
+        inside = oldest <= stamp <= latest if inclusive else oldest < stamp < latest
+        parent = message["ts"] == root
+        in_thread = parent or message.get("thread_ts") == root
+        return in_thread and (parent or inside) and stamp > after
+
+    found = sorted(filter(wanted, here), key=lambda m: float(m["ts"]))
+    metadata = flag_arg(args, "include_all_metadata")
+    page = [render(ws, message, metadata=metadata) for message in found[:limit]]
+    fields: Args = {"messages": page, "has_more": len(found) > limit}
+    if fields["has_more"]:
+        cursor = base64.b64encode(f"after_ts:{page[-1]['ts']}".encode()).decode()
         fields["response_metadata"] = {"next_cursor": cursor}
     return fields
 

@@ -267,6 +267,10 @@ def _parse_post(
         created_at=datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00")),
         rules=rules,
         conversation_id=_str_or_none(item.get("conversation_id")),
+        replied_to=next(
+            (str(ref["id"]) for ref in refs if ref.get("type") == "replied_to" and ref.get("id")),
+            None,
+        ),
         summons_us=_summons(item, refs, referenced, me),
     )
 

@@ -60,6 +60,32 @@ def card_index(channel: str, ts: str) -> str:
     return f"{PREFIX}:card:{channel}:{ts}"
 
 
+def thread_of(post_id: str) -> str:
+    """Post id -> the case whose conversation it is part of (the case's post, a customer's
+    follow-up, one of our replies): a reply to any of them threads into that case."""
+    return f"{PREFIX}:thread-of:{post_id}"
+
+
+def conversation(conversation_id: str, author_id: str) -> str:
+    """X conversation id + author -> that author's case in the conversation."""
+    return f"{PREFIX}:conversation:{conversation_id}:{author_id}"
+
+
+def followup(post_id: str) -> str:
+    """A follow-up post threaded into a case: the case, the thread message, the post."""
+    return f"{PREFIX}:followup:{post_id}"
+
+
+def author_cases(author_id: str) -> str:
+    """Zset: the author's case ids -> when each case's post was made (their history)."""
+    return f"{PREFIX}:author:{author_id}:cases"
+
+
+def author_handle(handle: str) -> str:
+    """Casefolded @handle -> the author id (for `/earshot customer @handle`)."""
+    return f"{PREFIX}:handle:{handle.casefold()}"
+
+
 def claim(post_id: str) -> str:
     return f"{PREFIX}:claim:{post_id}"
 

@@ -42,6 +42,14 @@ if ARGV[1] == 'replied' and redis.call('HEXISTS', KEYS[1], 'first_response_at') 
   redis.call('HSET', KEYS[1], 'first_response_at', ARGV[2], 'responder', ARGV[3],
              'first_response_business', ARGV[4])
 end
+local since = redis.call('HGET', KEYS[1], 'waiting_since')
+if ARGV[1] == 'replied' and since then
+  local waited = math.max(0, tonumber(ARGV[2]) - tonumber(since))
+  local times = redis.call('HGET', KEYS[1], 'next_responses')
+  local entry = string.format('%.3f', waited)
+  redis.call('HSET', KEYS[1], 'next_responses', times and (times .. ',' .. entry) or entry)
+  redis.call('HDEL', KEYS[1], 'waiting_since')
+end
 if ARGV[1] == 'resolved' and redis.call('HEXISTS', KEYS[1], 'resolved_at') == 0 then
   redis.call('HSET', KEYS[1], 'resolved_at', ARGV[2])
 end
@@ -61,6 +69,21 @@ else
   redis.call('HSET', KEYS[1], 'step', ARGV[5])
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
 end
+return 1
+"""
+
+
+# KEYS: sla record, due timers. ARGV: follow-up time, deadline ('' = none), target, first step
+# ('done' = none), its due time, member prefix. A follow-up to an answered (or acknowledged)
+# case opens the clock again for the next response; an open clock keeps its deadline, since
+# the customer is still waiting for the first answer.
+_NEXT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'state') == 'open' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'open', 'waiting_since', ARGV[1], 'deadline', ARGV[2],
+           'target', ARGV[3], 'step', ARGV[4])
+redis.call('HDEL', KEYS[1], 'stopped_reason', 'stopped_at', 'stopped_by')
+if ARGV[4] ~= 'done' then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6] .. ARGV[4]) end
 return 1
 """
 
@@ -91,6 +114,8 @@ def clock_from_hash(post_id: str, raw: dict[str, str]) -> CaseClock:
         resolved_at=_number(raw.get("resolved_at")),
         pings=int(raw.get("pings", 0)),
         delivered=_number(raw.get("delivered")),
+        waiting_since=_number(raw.get("waiting_since")),
+        next_responses=tuple(float(t) for t in raw.get("next_responses", "").split(",") if t),
     )
 
 
@@ -146,6 +171,38 @@ def sla_record_hook(client: redis.Redis, clock: Callable[[], float] = time.time)
         start_case_clock(pipe, office, post_id, mention.rules, start, keep, mention.marks, now)
 
     return start_clock
+
+
+FollowupHook = Callable[[redis.client.Pipeline, Mention, str], None]
+
+
+def next_response_hook(client: redis.Redis, clock: Callable[[], float] = time.time) -> FollowupHook:
+    """The delivery hook that starts a case's next-response clock when a follow-up threads in
+    (in the MULTI that records the follow-up): the same business hours and escalation policy
+    as a first response, the target `/oncall sla next` sets."""
+    store = OncallStore(client)
+
+    def start_next(pipe: redis.client.Pipeline, mention: Mention, case_id: str) -> None:
+        office = store.office()
+        since = customer_posted_at(mention, clock())
+        rules, marks = _case_selectors(client, case_id)
+        target = office.sla.next_target_for(rules, marks)
+        deadline = add_business_seconds(office.hours, since, target) if target else None
+        schedule = office.policy.schedule()
+        step = "0" if deadline is not None and schedule else "done"
+        due = deadline + schedule[0].offset if step == "0" and deadline is not None else 0.0
+        args = [repr(since), repr(deadline) if deadline else "", str(target or ""), step]
+        pipe.eval(_NEXT, 2, keys.sla(case_id), keys.TIMERS, *args, repr(due), f"s:{case_id}:")
+
+    return start_next
+
+
+def _case_selectors(client: redis.Redis, case_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    raw = client.hget(keys.case(case_id), "mention")
+    if not raw:
+        return (), ()
+    first = Mention.from_json(str(raw))
+    return first.rules, first.marks
 
 
 def customer_posted_at(mention: Mention, now: float) -> float:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.app import guarded
 from bot.casework.approval import approve, pending_approval, refusal_to_decide, reject
-from bot.casework.cards import load_case
+from bot.casework.cards import load_reply_target
 from bot.casework.people import is_approver, person
 from bot.casework.reply_flow import ReplyContext
 from bot.casework.sending import ReplyMayBeSent
@@ -28,7 +28,7 @@ def decide(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
         tell(services, body, user_id, NOT_APPROVER)
         return
     approval = pending_approval(services, str(action.get("value", "")))
-    found = load_case(services, approval.post_id) if approval else None
+    found = load_reply_target(services, approval.post_id) if approval else None
     refusal = refusal_to_decide(services, approval if found else None)
     if refusal is not None or approval is None or found is None:
         tell(services, body, user_id, refusal or "")
@@ -48,7 +48,7 @@ def decide(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
         return
     try:
         if action["action_id"] == "approval_reject":
-            answer = reject(services, approval, someone)
+            answer = reject(services, approval, found[0], someone)
         else:
             answer = approve(services, approval, found, someone)
     except ReplyMayBeSent as error:  # logged where it happened; never "nothing was sent"

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import guarded
 from bot.blocks.reply_modal import TEMPLATE_ACTION, TEXT_ACTION
-from bot.casework.cards import load_case, refresh_card
+from bot.casework.cards import load_reply_target, refresh_card
 from bot.casework.notices import tell_person
 from bot.casework.people import refusal_to_send
 from bot.casework.reply_flow import ReplyContext, build_reply_view
@@ -46,8 +46,9 @@ def open_for(
     ctx: ReplyContext,
     draft: str | None = None,
 ) -> None:
-    """Open the Reply modal for `post_id`, or tell the person why not (ephemeral)."""
-    found = load_case(services, post_id)
+    """Open the Reply modal for `post_id` (a case's post or a follow-up in its thread), or tell
+    the person why not (ephemeral)."""
+    found = load_reply_target(services, post_id)
     if found is None:
         tell(services, body, user_id, UNKNOWN_CASE)
         return
@@ -69,7 +70,7 @@ def open_for(
         )
         return
     if case.claimed_by is None:
-        refresh_card(services, post_id)  # opening Reply claimed it: everyone sees who drafts
+        refresh_card(services, case.post_id)  # opening Reply claimed it: everyone sees who drafts
 
 
 def on_draft_changed(
@@ -91,7 +92,7 @@ def on_template_chosen(
     template = get_template(services.redis, template_id)
     # Only the modal has a template picker; anything else sending this action is not it.
     ctx = ReplyContext.read(services, str((body.get("view") or {}).get("private_metadata", "")))
-    found = load_case(services, ctx.post_id) if ctx else None
+    found = load_reply_target(services, ctx.post_id) if ctx else None
     if template is None or found is None:
         return
     _update_modal(services, client, body, fill(template.text, found[1]), bump=True)
@@ -102,7 +103,7 @@ def _update_modal(
 ) -> None:
     view = body.get("view") or {}
     ctx = ReplyContext.read(services, str(view.get("private_metadata", "")))
-    found = load_case(services, ctx.post_id) if ctx else None
+    found = load_reply_target(services, ctx.post_id) if ctx else None
     if ctx is None or found is None:
         return  # tampered or unknown: leave the modal as it is; submitting will refuse
     if bump:

@@ -19,7 +19,7 @@ from bot.blocks.reply_modal import (
     draft_value,
 )
 from bot.casework.approval import pending_approval, request_approval, send_approved
-from bot.casework.cards import load_case
+from bot.casework.cards import load_reply_target
 from bot.casework.engage import like_post
 from bot.casework.manual import record_manual_answer
 from bot.casework.people import is_approver, person, refusal_to_send
@@ -54,7 +54,7 @@ def submit_reply(
     text_block = _text_block_id(values)
     user_id = body["user"]["id"]
     ctx = ReplyContext.read(services, str(view.get("private_metadata", "")))
-    found = load_case(services, ctx.post_id) if ctx else None
+    found = load_reply_target(services, ctx.post_id) if ctx else None
     if ctx is None or found is None or text_block is None:
         log.warning("reply_refused_bad_metadata", user=user_id)
         ack(response_action="errors", errors={text_block or "reply_text_0": TAMPERED})
@@ -77,7 +77,7 @@ def submit_reply(
         record_manual_answer(services, case, sender, final)
         return
     if services.settings.reply_approvers_group and not is_approver(services, user_id):
-        request_approval(services, case, sender, final)
+        request_approval(services, case, mention, sender, final)
         return
     # Unless they chose to add a second reply, refuse if someone answered meanwhile.
     unanswered_only = not checked(values, ANOTHER_BLOCK)

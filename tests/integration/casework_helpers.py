@@ -21,12 +21,15 @@ def deliver(
     x_fake: XFake,
     text: str = "@earshot_co where is my order?",
     author: tuple[str, str, str] = ALICE_X,
+    *,
+    clocks: bool = False,
 ) -> tuple[str, str]:
-    """A mention that became a card: returns (post id, card ts)."""
+    """A mention that became a card: returns (post id, card ts). `clocks`: with its SLA clock,
+    as the worker delivers it."""
     make_poller(services).poll_once()
     post = x_fake.add_post(text, author=author, followers=321)
     make_poller(services).poll_once()
-    drain(make_deliverer(services))
+    drain(make_deliverer(services, clocks=clocks))
     found = services.cases.get(post["id"])
     assert found is not None, "the mention was not delivered"
     return post["id"], found[0].ts

@@ -21,7 +21,7 @@ from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
 from bot.store import keys
 from bot.store.lease import Lease
-from bot.store.sla import sla_record_hook
+from bot.store.sla import next_response_hook, sla_record_hook
 from tests.conftest import sandbox_settings
 from tests.integration.pipeline_helpers import drain
 from tests.integration.waiting import wait_for
@@ -171,6 +171,7 @@ def build_office(
         DeliveryConfig(consumer=services.consumer, default_channel=MENTIONS_CHANNEL),
         ChannelPacer(redis_client, 0),
         on_recorded=[sla_record_hook(redis_client, clock)],
+        on_followup=[next_response_hook(redis_client, clock)],
     )
     deliverer.ensure_group()
     redis_client.set(keys.worker_alive(services.consumer), "1", px=600_000)

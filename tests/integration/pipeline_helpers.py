@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
 from bot.pipeline.ingest import Ingest
 from bot.pipeline.pacing import ChannelPacer
@@ -9,6 +11,7 @@ from bot.pipeline.poll import MENTIONS, MentionsPoller
 from bot.services import Services
 from bot.store import keys
 from bot.store.lease import Lease
+from bot.store.sla import next_response_hook, sla_record_hook
 
 
 def make_poller(services: Services, backfill: int = 0, owner: str | None = None) -> MentionsPoller:
@@ -24,8 +27,18 @@ def make_poller(services: Services, backfill: int = 0, owner: str | None = None)
 
 
 def make_deliverer(
-    services: Services, consumer: str | None = None, cls: type[Deliverer] = Deliverer
+    services: Services,
+    consumer: str | None = None,
+    cls: type[Deliverer] = Deliverer,
+    *,
+    clocks: bool = False,
 ) -> Deliverer:
+    """A deliverer on the sandbox; `clocks`: with the SLA hooks the worker wires (first and
+    next response)."""
+    hooks: dict[str, Any] = {}
+    if clocks:
+        hooks["on_recorded"] = [sla_record_hook(services.redis, services.clock)]
+        hooks["on_followup"] = [next_response_hook(services.redis, services.clock)]
     deliverer = cls(
         services.redis,
         services.slack,
@@ -36,6 +49,7 @@ def make_deliverer(
             tier=services.settings.x_access_tier,
         ),
         ChannelPacer(services.redis, services.settings.slack_channel_interval_ms),
+        **hooks,
     )
     deliverer.ensure_group()
     services.redis.set(keys.worker_alive(deliverer.config.consumer), "1", px=60_000)
