@@ -11,8 +11,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from bot.sandbox.server import Fault, Request, Response, SandboxServer
+from bot.sandbox.x_control import control_routes, field
 from bot.sandbox.x_data import POST_FIELDS_SUPPORTED, XPost, XStore, XUser, render_post
-from bot.sandbox.x_reads import get_me, get_mentions, search_recent
+from bot.sandbox.x_edits import delete_post, edit_post
+from bot.sandbox.x_lookups import get_post, get_posts
+from bot.sandbox.x_reads import get_me, get_mentions, get_user_posts, search_recent
 from bot.sandbox.x_rules import (
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
@@ -41,11 +44,14 @@ Handler = Callable[[Request, dict[str, str]], Response]
 
 
 class XFake(SandboxServer):
-    """X API v2 on loopback: /2/users/me, mentions, recent search, posting, likes, reposts.
+    """X API v2 on loopback: /2/users/me, mentions, user posts, post lookup, recent search,
+    posting, likes, reposts.
 
     Control endpoints, besides those of SandboxServer:
-      GET  /_control/posts    every post, oldest first
+      GET  /_control/posts    every post (each version of edited ones), oldest first
       POST /_control/posts    add_post() from JSON (same names; author as [id, username, name])
+      POST /_control/posts/edit    edit_post() from {"id", "text"}: the new version
+      POST /_control/posts/delete  delete_post() from {"id"}: {"deleted": [ids]}
       GET  /_control/config   tier, revoked_token, user_bearer_tokens, rate_limit, likes, reposts
       POST /_control/config   {"tier", "revoked_token", "user_bearer_tokens",
                                "rate_limit": {"/2/users/:id/mentions": {"limit": 2, "window": 900}}}
@@ -70,7 +76,12 @@ class XFake(SandboxServer):
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/2/users/me", lambda request, _: get_me(self.store, request.query)),
             ("GET", "/2/users/:id/mentions", self._get_mentions),
+            ("GET", "/2/users/:id/tweets",
+             lambda request, params: get_user_posts(self.store, params["id"], request.query)),
             ("GET", "/2/tweets/search/recent", self._search),
+            ("GET", "/2/tweets/:id",
+             lambda request, params: get_post(self.store, params["id"], request.query)),
+            ("GET", "GET /2/tweets", lambda request, _: get_posts(self.store, request.query)),
             ("POST", "/2/tweets", self._create_post),
             ("POST", "/2/users/:id/likes", self._engagement("likes", on=True)),
             ("DELETE", "/2/users/:id/likes/:tweet_id", self._engagement("likes", on=False)),
@@ -81,10 +92,8 @@ class XFake(SandboxServer):
         self._endpoints = [(method, _pattern(key), key, run) for method, key, run in routes]
         for method in ("GET", "POST", "DELETE", "PUT"):
             self.route(method, "/2/", self._serve_x)
-        self.route("GET", "/_control/posts", lambda _: Response(200, {"posts": self.all_posts()}))
-        self.route("POST", "/_control/posts", self._control_add_post)
-        self.route("GET", "/_control/config", lambda _: Response(200, self.config()))
-        self.route("POST", "/_control/config", self._control_config)
+        for method, path, handler in control_routes(self):
+            self.route(method, path, handler)
 
     # -- Python API for tests ------------------------------------------------------------------
 
@@ -136,6 +145,22 @@ class XFake(SandboxServer):
             )  # fmt: skip
             return self._full(post)
 
+    def edit_post(self, post_id: str, new_text: str) -> dict[str, Any]:
+        """Edit a post as its author does on X; answer the new version, rendered in full.
+
+        The new version gets a new id and the chain's edit_history_tweet_ids; timelines and
+        search show only it, lookups still answer every version. KeyError: unknown or deleted;
+        ValueError: X refuses the edit (see x_edits.edit_post).
+        """
+        with self._lock:
+            return self._full(edit_post(self.store, post_id, new_text))
+
+    def delete_post(self, post_id: str) -> list[str]:
+        """Delete a post as its author does on X: its whole edit chain and reposts of it go,
+        from every read; replying to it is refused. Answers the ids deleted."""
+        with self._lock:
+            return delete_post(self.store, post_id)
+
     def set_tier(self, tier: str) -> None:
         if tier not in TIERS:
             raise ValueError(f"tier must be one of {TIERS}")
@@ -151,7 +176,8 @@ class XFake(SandboxServer):
 
     def all_posts(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [self._full(post) for post in reversed(self.store.newest_first(bool))]
+            posts = self.store.newest_first(bool, every_version=True)
+            return [self._full(post) for post in reversed(posts)]
 
     def config(self) -> dict[str, Any]:
         with self._lock:
@@ -254,42 +280,12 @@ class XFake(SandboxServer):
 
         def handle(request: Request, params: dict[str, str]) -> Response:
             undo_id = params.get("tweet_id") or params.get("source_tweet_id")
-            tweet_id = _field(_json_or_none(request), "tweet_id") if on else undo_id
+            tweet_id = field(_json_or_none(request), "tweet_id") if on else undo_id
             return engage(self.store, self.tier, params["id"], tweet_id, kind=kind, on=on)
 
         return handle
 
-    # -- control API ----------------------------------------------------------------------------
-
-    def _control_add_post(self, request: Request) -> Response:
-        spec = request.json()
-        author = spec.pop("author", ("2001", "alice", "Alice"))
-        if isinstance(author, dict):
-            author = (author["id"], author["username"], author["name"])
-        try:
-            return Response(200, self.add_post(spec.pop("text"), author=tuple(author), **spec))
-        except (KeyError, TypeError, ValueError) as exc:
-            return Response(400, {"error": "invalid_post", "detail": str(exc)})
-
-    def _control_config(self, request: Request) -> Response:
-        spec = request.json()
-        unknown = set(spec) - {"tier", "revoked_token", "user_bearer_tokens", "rate_limit"}
-        if unknown:
-            return Response(
-                400, {"error": "invalid_config", "detail": f"unknown {sorted(unknown)}"}
-            )
-        try:
-            if "tier" in spec:
-                self.set_tier(spec["tier"])
-            if "revoked_token" in spec:
-                self.revoked_token = spec["revoked_token"]
-            if "user_bearer_tokens" in spec:
-                self.user_bearer_tokens = set(spec["user_bearer_tokens"])
-            for endpoint, limit in spec.get("rate_limit", {}).items():
-                self.set_rate_limit(endpoint, int(limit["limit"]), float(limit.get("window", 900)))
-        except (KeyError, TypeError, ValueError) as exc:
-            return Response(400, {"error": "invalid_config", "detail": str(exc)})
-        return Response(200, self.config())
+    # -- control API (the rest is in x_control) ----------------------------------------------
 
     def _control_faults(self, request: Request) -> Response:
         spec = request.json()
@@ -297,13 +293,17 @@ class XFake(SandboxServer):
         body = spec.get("body", problem(status) if status >= 400 else None)
         response = Response(status, body, dict(spec.get("headers", {})))
         count, delay = int(spec.get("count", 1)), float(spec.get("delay", 0.0))
-        self.inject(Fault(spec["path"], response, count=count, delay_seconds=delay))
+        after, drop = bool(spec.get("after", False)), bool(spec.get("drop", False))
+        fault = Fault(spec["path"], response, count=count, delay_seconds=delay)
+        self.inject(replace(fault, after=after, drop=drop))
         return Response(200, {"ok": True})
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    """`/2/users/:id/likes` -> a regex capturing `id` (the keys of RATE_LIMITS are templates)."""
-    return re.compile(re.sub(r":(\w+)", r"(?P<\1>[^/]+)", template))
+    """`/2/users/:id/likes` -> a regex capturing `id` (the keys of RATE_LIMITS are templates,
+    some prefixed by their method: "GET /2/tweets")."""
+    path = template.rsplit(" ", 1)[-1]
+    return re.compile(re.sub(r":(\w+)", r"(?P<\1>[^/]+)", path))
 
 
 def _json_or_none(request: Request) -> Any:
@@ -311,7 +311,3 @@ def _json_or_none(request: Request) -> Any:
         return request.json()
     except ValueError:
         return None
-
-
-def _field(body: Any, name: str) -> object:
-    return body.get(name) if isinstance(body, dict) else None

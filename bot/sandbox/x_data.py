@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from twitter_text import extract_urls_with_indices
@@ -15,6 +15,7 @@ from bot.sandbox.x_rules import parse_time
 
 FIRST_POST_ID = 1_900_000_000_000_000_000
 REFERENCE_TYPES = ("replied_to", "quoted", "retweeted")
+EDIT_WINDOW, MAX_EDITS = timedelta(minutes=30), 5  # contracts/x/docs/edit-posts.mdx
 
 # twitter-text's rules, simplified: what may precede and follow each entity.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@\uFF20])[@\uFF20]([A-Za-z0-9_]{1,15})(?![\w@\uFF20])")
@@ -124,12 +125,18 @@ def _url_entity(url: str, start: int, end: int) -> dict[str, Any]:
 
 
 class XStore:
-    """The fake's world: users by id, posts by id (ids are increasing numeric strings)."""
+    """The fake's world: users by id, posts by id (ids are increasing numeric strings).
+
+    An edited post is a chain of versions, each a post of its own id; `chains` maps every
+    version's id to the one shared list of the chain's ids, oldest first. Deleted ids stay taken.
+    """
 
     def __init__(self, own: XUser) -> None:
         self.own = own
         self.users: dict[str, XUser] = {own.id: own}
         self.posts: dict[str, XPost] = {}
+        self.chains: dict[str, list[str]] = {}
+        self.deleted: set[str] = set()
         self.ours: list[str] = []
         self.likes: set[str] = set()
         self.reposts: set[str] = set()
@@ -173,12 +180,45 @@ class XStore:
         self.posts[new_id] = post
         return post
 
-    def newest_first(self, keep: Callable[[XPost], bool]) -> list[XPost]:
-        return sorted((p for p in self.posts.values() if keep(p)), key=lambda p: -int(p.id))
+    def history(self, post_id: str) -> list[str]:
+        """edit_history_tweet_ids: the ids of every version of the post, the original first."""
+        return list(self.chains.get(post_id, [post_id]))
+
+    def is_current(self, post: XPost) -> bool:
+        """True for the newest version of its chain (the only one timelines and search show)."""
+        return self.chains.get(post.id, [post.id])[-1] == post.id
+
+    def current(self) -> Iterator[XPost]:
+        """Every post that is the newest version of its chain, in no particular order."""
+        return (post for post in self.posts.values() if self.is_current(post))
+
+    def newest_first(
+        self, keep: Callable[[XPost], bool], *, every_version: bool = False
+    ) -> list[XPost]:
+        """Posts that `keep` accepts, newest first; only each chain's newest version unless
+        `every_version`."""
+        kept = (p for p in self.posts.values() if (every_version or self.is_current(p)) and keep(p))
+        return sorted(kept, key=lambda p: -int(p.id))
+
+    def edit_eligible(self, post: XPost) -> bool:
+        """Editable when posted: not a repost, not a reply to someone else (self-threads are)."""
+        if "retweet" in post.kinds:
+            return False
+        return "reply" not in post.kinds or post.in_reply_to_user_id == post.author.id
+
+    def edit_controls(self, post: XPost) -> dict[str, Any]:
+        """The chain's edit_controls: eligibility when first posted, window end, edits left."""
+        chain = self.history(post.id)
+        first = self.posts.get(chain[0], post)
+        return {
+            "is_edit_eligible": self.edit_eligible(first),
+            "editable_until": iso(first.created_at + EDIT_WINDOW),
+            "edits_remaining": MAX_EDITS - (len(chain) - 1),
+        }
 
     def metrics(self, post: XPost) -> dict[str, int]:
         counts = dict.fromkeys(REFERENCE_TYPES, 0)
-        for other in self.posts.values():
+        for other in self.current():
             for ref in other.referenced_tweets:
                 if ref["id"] == post.id:
                     counts[ref["type"]] += 1
@@ -195,7 +235,7 @@ class XStore:
         if post_id is None:
             self._next_id += 1
             return str(self._next_id)
-        if post_id in self.posts or not post_id.isdigit():
+        if post_id in self.posts or post_id in self.deleted or not post_id.isdigit():
             raise ValueError(f"post_id {post_id!r} is taken or not a numeric string")
         self._next_id = max(self._next_id, int(post_id))
         return post_id
@@ -203,6 +243,7 @@ class XStore:
 
 _POST_FIELDS: dict[str, Callable[[XPost, XStore], Any]] = {
     "author_id": lambda p, s: p.author.id,
+    "edit_controls": lambda p, s: s.edit_controls(p),
     "created_at": lambda p, s: iso(p.created_at),
     "conversation_id": lambda p, s: p.conversation_id,
     "referenced_tweets": lambda p, s: [dict(ref) for ref in p.referenced_tweets] or None,
@@ -223,7 +264,7 @@ _USER_FIELDS: dict[str, Callable[[XUser, XStore], Any]] = {
     "public_metrics": lambda u, s: {
         "followers_count": u.followers,
         "following_count": 0,
-        "tweet_count": sum(p.author is u for p in s.posts.values()),
+        "tweet_count": sum(p.author is u for p in s.current()),
         "listed_count": 0,
         "like_count": len(s.likes) if u is s.own else 0,
     },
@@ -233,7 +274,8 @@ POST_FIELDS_SUPPORTED = frozenset(_POST_FIELDS)
 
 def render_post(post: XPost, fields: Iterable[str], store: XStore) -> dict[str, Any]:
     """Default fields (id, text, edit_history_tweet_ids) plus requested fields that have a value."""
-    out: dict[str, Any] = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
+    out: dict[str, Any] = {"id": post.id, "text": post.text}
+    out["edit_history_tweet_ids"] = store.history(post.id)
     for name in sorted(set(fields) & set(_POST_FIELDS)):
         value = _POST_FIELDS[name](post, store)
         if value is not None:

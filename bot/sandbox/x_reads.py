@@ -1,4 +1,4 @@
-"""Read endpoints of the X fake (users/me, mentions, recent search) and list rendering."""
+"""Read endpoints of the X fake (users/me, mentions, user posts, recent search), list rendering."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.sandbox.x_rules import (
     ME_SPEC,
     MENTIONS_SPEC,
     SEARCH_SPEC,
+    USER_POSTS_SPEC,
+    QuerySpec,
     check_query,
     decode_token,
     encode_token,
@@ -27,6 +29,8 @@ from bot.sandbox.x_rules import (
 )
 
 MENTIONS_REACHABLE = 800  # contracts/x/docs/timelines-introduction.mdx
+# contracts/x/docs/timelines-integrate.mdx, "Volume limits": 3,200 most recent, 800 without replies
+POSTS_REACHABLE, POSTS_REACHABLE_NO_REPLIES = 3200, 800
 SEARCH_DAYS = 7  # recent search covers the last seven days
 _NEVER = 2**64
 
@@ -41,7 +45,31 @@ def get_me(store: XStore, query: dict[str, str]) -> Response:
 
 def get_mentions(store: XStore, user_id: str, query: dict[str, str]) -> Response:
     """Posts @mentioning the user (replies to them included), newest first, 800 most recent."""
-    errors = check_query(query, MENTIONS_SPEC)
+    user = _timeline_user(store, user_id, query, MENTIONS_SPEC)
+    if isinstance(user, Response):
+        return user
+    name = user.username.casefold()
+    timeline = store.newest_first(lambda post: name in post.mentions)
+    return page(store, timeline[:MENTIONS_REACHABLE], query, "pagination_token", ids_win=True)
+
+
+def get_user_posts(store: XStore, user_id: str, query: dict[str, str]) -> Response:
+    """The user's own posts (replies and reposts too, unless excluded), newest first."""
+    user = _timeline_user(store, user_id, query, USER_POSTS_SPEC)
+    if isinstance(user, Response):
+        return user
+    hidden = {"replies": "reply", "retweets": "retweet"}
+    dropped = {hidden[name] for name in query.get("exclude", "").split(",") if name}
+    timeline = store.newest_first(lambda post: post.author is user and not post.kinds & dropped)
+    reach = POSTS_REACHABLE_NO_REPLIES if "reply" in dropped else POSTS_REACHABLE
+    return page(store, timeline[:reach], query, "pagination_token", ids_win=True)
+
+
+def _timeline_user(
+    store: XStore, user_id: str, query: dict[str, str], spec: QuerySpec
+) -> XUser | Response:
+    """The user of /2/users/:id/..., or the 400 (bad parameters) or 200 not-found answer."""
+    errors = check_query(query, spec)
     if not is_id(user_id):
         message = f"The `id` query parameter value [{user_id}] does not match {ID_PATTERN}"
         errors.insert(0, param_error("id", user_id, message))
@@ -50,9 +78,7 @@ def get_mentions(store: XStore, user_id: str, query: dict[str, str]) -> Response
     user = store.users.get(user_id)
     if user is None:
         return ok({"errors": [not_found("id", user_id, "user")]})
-    name = user.username.casefold()
-    timeline = store.newest_first(lambda post: name in post.mentions)
-    return page(store, timeline[:MENTIONS_REACHABLE], query, "pagination_token")
+    return user
 
 
 def search_recent(store: XStore, query: dict[str, str], *, max_query: int) -> Response:
@@ -96,8 +122,18 @@ def _parse_search(query: dict[str, str], max_query: int) -> tuple[Node | None, l
         return None, [param_error("query", text, str(exc))]
 
 
-def page(store: XStore, posts: list[XPost], query: dict[str, str], token_name: str) -> Response:
-    """One page of `posts` (already newest first) after since_id/until_id/time/token filters."""
+def page(
+    store: XStore,
+    posts: list[XPost],
+    query: dict[str, str],
+    token_name: str,
+    *,
+    ids_win: bool = False,
+) -> Response:
+    """One page of `posts` (already newest first) after since_id/until_id/time/token filters.
+
+    `ids_win`: since_id takes precedence over start_time, until_id over end_time (timelines).
+    """
     token = query.get(token_name)
     below = decode_token(token) if token else None
     if token and below is None:
@@ -105,8 +141,8 @@ def page(store: XStore, posts: list[XPost], query: dict[str, str], token_name: s
         return fail(400, invalid_request([param_error(token_name, token, message)]))
     low = int(query.get("since_id", -1))
     high = min(int(query.get("until_id", _NEVER)), int(below or _NEVER))
-    start = parse_time(query.get("start_time", "")) or datetime.min.replace(tzinfo=UTC)
-    end = parse_time(query.get("end_time", "")) or datetime.max.replace(tzinfo=UTC)
+    start = _time(query, "start_time", ids_win and "since_id" in query, datetime.min)
+    end = _time(query, "end_time", ids_win and "until_id" in query, datetime.max)
     kept = [p for p in posts if low < int(p.id) < high and start <= p.created_at < end]
     size = int(query.get("max_results", 10))
     shown = kept[:size]
@@ -118,6 +154,11 @@ def page(store: XStore, posts: list[XPost], query: dict[str, str], token_name: s
         meta["next_token"] = encode_token(shown[-1].id)
     body["meta"] = meta
     return ok(body)
+
+
+def _time(query: dict[str, str], name: str, overridden: bool, default: datetime) -> datetime:
+    moment = None if overridden else parse_time(query.get(name, ""))
+    return moment or default.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -161,16 +202,22 @@ def render_posts(posts: list[XPost], sel: Selection, store: XStore) -> dict[str,
 def _expanded_tweets(
     posts: list[XPost], expansions: frozenset[str], store: XStore
 ) -> tuple[list[XPost], list[dict[str, Any]]]:
-    if "referenced_tweets.id" not in expansions:
-        return [], []
+    """includes.tweets: referenced posts and the other versions of edited posts, if asked."""
     found: dict[str, XPost] = {}
     errors: list[dict[str, Any]] = []
-    for ref in (ref for post in posts for ref in post.referenced_tweets):
-        post = store.posts.get(ref["id"])
-        if post is None:
-            errors.append(not_found("referenced_tweets.id", ref["id"], "tweet"))
+    wanted: list[tuple[str, str]] = []
+    for post in posts:
+        if "referenced_tweets.id" in expansions:
+            wanted += [("referenced_tweets.id", ref["id"]) for ref in post.referenced_tweets]
+        if "edit_history_tweet_ids" in expansions:
+            versions = store.history(post.id)
+            wanted += [("edit_history_tweet_ids", v) for v in versions if v != post.id]
+    for parameter, post_id in wanted:
+        expanded = store.posts.get(post_id)
+        if expanded is None:
+            errors.append(not_found(parameter, post_id, "tweet"))
         else:
-            found.setdefault(post.id, post)
+            found.setdefault(expanded.id, expanded)
     return list(found.values()), errors
 
 

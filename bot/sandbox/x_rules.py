@@ -47,11 +47,15 @@ USER_EXPANSIONS = frozenset({"affiliation.user_id", "most_recent_tweet_id", "pin
 _OTHER_FIELDS = ("media.fields", "poll.fields", "place.fields")
 
 # (per app, per user) requests per 15-minute window, from contracts/x/docs/rate-limits.mdx.
-# None per app = the endpoint needs a user context (app-only Bearer is refused).
+# None per app = the endpoint needs a user context (app-only Bearer is refused). A key is the
+# path template; "GET /2/tweets" (post lookup) is told apart from POST /2/tweets by its method.
 RATE_LIMITS: dict[str, tuple[int | None, int]] = {
     "/2/users/me": (None, 75),
     "/2/users/:id/mentions": (450, 300),
+    "/2/users/:id/tweets": (10_000, 900),
     "/2/tweets/search/recent": (450, 300),
+    "/2/tweets/:id": (450, 900),
+    "GET /2/tweets": (3_500, 5_000),
     "/2/tweets": (None, 100),
     "/2/users/:id/likes": (None, 50),
     "/2/users/:id/likes/:tweet_id": (None, 50),
@@ -136,6 +140,15 @@ ME_SPEC = QuerySpec(
     {"user.fields": USER_FIELDS, "expansions": USER_EXPANSIONS, "tweet.fields": TWEET_FIELDS},
 )
 MENTIONS_SPEC = timeline_spec({"pagination_token"}, {"max_results": (5, 100)})
+USER_POSTS_SPEC = replace(
+    timeline_spec({"pagination_token", "exclude"}, {"max_results": (5, 100)}),
+    lists={**MENTIONS_SPEC.lists, "exclude": frozenset({"replies", "retweets"})},
+)
+# GET /2/tweets/:id and GET /2/tweets?ids= take only the field and expansion parameters.
+LOOKUP_SPEC = QuerySpec(frozenset({*MENTIONS_SPEC.lists, *_OTHER_FIELDS}), MENTIONS_SPEC.lists)
+IDS_LOOKUP_SPEC = replace(
+    LOOKUP_SPEC, names=LOOKUP_SPEC.names | {"ids"}, required=frozenset({"ids"})
+)
 SEARCH_SPEC = replace(
     timeline_spec(
         {"query", "next_token", "pagination_token", "sort_order"}, {"max_results": (10, 100)}
