@@ -42,12 +42,23 @@ class Response:
 
 @dataclass
 class Fault:
-    """An injected failure: the next `count` requests whose path matches answer `response`."""
+    """An injected failure: the next `count` requests whose path matches answer `response`.
+
+    With `after`, the request is carried out first (a post is made) and `response` comes back
+    after the delay instead of the real answer. With `drop`, the connection is closed without
+    any answer (before or, with `after`, after carrying out the request): the client cannot
+    know what happened."""
 
     path: str
     response: Response
     count: int = 1
     delay_seconds: float = 0.0
+    after: bool = False
+    drop: bool = False
+
+
+class DropConnection(Exception):
+    """Close the connection without answering."""
 
 
 Route = Callable[[Request], Response]
@@ -59,7 +70,8 @@ class SandboxServer:
     Subclasses add routes with `self.route(method, path_prefix, handler)`; the longest matching
     prefix wins. Control endpoints shared by every fake:
       GET  /_control/calls            the recorded calls (method, path, query, body)
-      POST /_control/faults           {"path", "status", "body", "headers", "count", "delay"}
+      POST /_control/faults           {"path", "status", "body", "headers", "count", "delay",
+                                       "after", "drop"}
       POST /_control/reset            clears calls and faults (subclasses clear their own state)
     """
 
@@ -122,10 +134,17 @@ class SandboxServer:
                 self.calls.append(self._record(request))
             fault = self._take_fault(request.path)
             if fault is not None:
+                if fault.after:
+                    self._route(request)
                 if fault.delay_seconds:
                     time.sleep(fault.delay_seconds)
+                if fault.drop:
+                    raise DropConnection(request.path)
                 if fault.response.status:
                     return fault.response
+        return self._route(request)
+
+    def _route(self, request: Request) -> Response:
         for method, prefix, handler in self._routes:
             if method == request.method and request.path.startswith(prefix):
                 return handler(request)
@@ -177,6 +196,8 @@ class SandboxServer:
                 ),
                 count=int(spec.get("count", 1)),
                 delay_seconds=float(spec.get("delay", 0.0)),
+                after=bool(spec.get("after", False)),
+                drop=bool(spec.get("drop", False)),
             )
         )
         return Response(200, {"ok": True})
@@ -201,7 +222,11 @@ class SandboxServer:
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=self.rfile.read(length) if length else b"",
                 )
-                response = server.dispatch(request)
+                try:
+                    response = server.dispatch(request)
+                except DropConnection:
+                    self.close_connection = True
+                    return
                 payload = b"" if response.body is None else json.dumps(response.body).encode()
                 self.send_response(response.status)
                 self.send_header("Content-Type", response.content_type)
