@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 
-from bot.blocks.terminal import render_card_text
+from bot.blocks.terminal import render_card_text, render_mrkdwn
 from bot.config import Settings
 from bot.logging import configure_logging
 from bot.pipeline.worker import Worker
@@ -132,6 +132,10 @@ def run_demo(seconds: float = 0) -> int:
 
 
 REPLY_TO = "kenji_t"
+KENJI = ("3002", "kenji_t", "田中健二")
+BRAND = ("1000", "earshot_co", "Earshot Co")
+FOLLOW_UP = "@earshot_co 更新したら直りました。でもログインが遅いです…"
+ON_X_TEXT = "@kenji_t ありがとうございます。ログインの件はチームに共有しました🙏"
 REPLY_TEXT = (
     "@kenji_t ご不便をおかけしてすみません🙏 バージョン1.2.1で修正しました。更新をお試しください。"
 )
@@ -151,6 +155,7 @@ def _show(
     _wait_for_checkpoint(services, stop)
     pending, seen = list(SAMPLES), dict[str, str]()
     next_seed, replied = time.monotonic(), False
+    conversation = Conversation(x, slack)
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if pending and time.monotonic() >= next_seed:
             author_id, username, name, followers, text = pending.pop(0)
@@ -172,6 +177,8 @@ def _show(
                 seen[message["ts"]] = rendered
         if not pending and len(seen) == len(SAMPLES) and not replied:
             replied = _colleague_replies(x, slack, colleague, stop)
+        if replied:
+            conversation.step()
         stop.wait(0.2)
 
 
@@ -200,6 +207,40 @@ def _colleague_replies(
         reply = x.posts_by_us()[0]
         say(f"→ X: @earshot_co replied to @{REPLY_TO} (post {reply['id']})")
     return True
+
+
+class Conversation:
+    """After the reply: Kenji answers it on X (the follow-up threads into his case), and the
+    support lead answers him in X's own app (the card says Replied on X)."""
+
+    def __init__(self, x: XFake, slack: SlackFake) -> None:
+        self.x, self.slack = x, slack
+        self.follow_up: str | None = None
+        self.shown: set[str] = set()
+        self.answered_on_x = False
+
+    def step(self) -> None:
+        ours = self.x.posts_by_us()
+        if self.follow_up is None and ours:
+            refs = [{"type": "replied_to", "id": str(ours[0]["id"])}]
+            post = self.x.add_post(FOLLOW_UP, author=KENJI, referenced_tweets=refs)
+            self.follow_up = str(post["id"])
+            say(f"\n→ X: @{REPLY_TO} answers our reply: “{FOLLOW_UP}”")
+        for message in self.slack.messages(CHANNEL):
+            threaded = message.get("thread_ts") not in (None, message["ts"])
+            if threaded and message["ts"] not in self.shown:
+                self.shown.add(message["ts"])
+                blocks = message.get("blocks") or []
+                text = render_card_text(blocks) if blocks else render_mrkdwn(str(message["text"]))
+                say(f"\n[In the card's thread]\n{text}\n" + "─" * 72)
+                if "Customer replied" in text and not self.answered_on_x:
+                    self._answer_on_x()
+
+    def _answer_on_x(self) -> None:
+        refs = [{"type": "replied_to", "id": self.follow_up or ""}]
+        self.x.add_post(ON_X_TEXT, author=BRAND, referenced_tweets=refs)
+        self.answered_on_x = True
+        say("→ X: the support lead answers in X's own app, outside Earshot")
 
 
 def _wait_for_checkpoint(services: Any, stop: threading.Event) -> None:

@@ -139,6 +139,8 @@ def _text_block(text: str) -> Block:
 
 def _meta_block(mention: Mention) -> Block:
     parts = [f"<{escape_mrkdwn(mention.url)}|Open on X>", slack_date(mention.created_at)]
+    if mention.edited_at is not None:
+        parts.append(f"_edited_ {slack_time(mention.edited_at, 'at')}")
     rules = mention.rule_labels or mention.rules
     if rules:
         noun = "Rule" if len(rules) == 1 else "Rules"

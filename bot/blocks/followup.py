@@ -12,7 +12,14 @@ from bot.blocks.card import (
     SECTION_TEXT_LIMIT,
     Block,
 )
-from bot.blocks.text import escape_and_truncate, escape_mrkdwn, mrkdwn, slack_date, truncate
+from bot.blocks.text import (
+    escape_and_truncate,
+    escape_mrkdwn,
+    mrkdwn,
+    slack_date,
+    slack_time,
+    truncate,
+)
 from bot.domain.capabilities import LABELS, Action
 from bot.domain.mention import Mention
 
@@ -28,9 +35,11 @@ def followup_blocks(mention: Mention) -> list[Block]:
     author = mention.author
     name = escape_and_truncate(author.name.strip() or author.username, NAME_LIMIT)
     handle = f"<{escape_mrkdwn(author.profile_url)}|@{escape_mrkdwn(author.username)}>"
-    link = f"<{escape_mrkdwn(mention.url)}|Open on X>"
+    link = f"<{escape_mrkdwn(mention.url)}|Open this post on X>"
     meta = f":speech_balloon: *Customer replied* · {name} {handle} · {link} · "
     meta += slack_date(mention.created_at)
+    if mention.edited_at is not None:
+        meta += f" · _edited_ {slack_time(mention.edited_at, 'at')}"
     text = mention.text
     body = escape_and_truncate(text, SECTION_TEXT_LIMIT) if text.strip() else NO_TEXT
     reply: dict[str, Any] = {

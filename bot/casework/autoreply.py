@@ -13,7 +13,7 @@ import structlog
 
 from bot.blocks.text import escape_mrkdwn
 from bot.casework.cards import say_in_thread
-from bot.casework.sending import post_once
+from bot.casework.sending import SendOutcome, post_once
 from bot.domain.capabilities import can_reply_via_api
 from bot.domain.case import Case
 from bot.domain.post_length import check_post
@@ -32,6 +32,12 @@ WHO = "out-of-hours auto-reply"
 def text_claim_key(text: str) -> str:
     digest = hashlib.sha256(normalize(text).encode()).hexdigest()[:32]
     return f"{keys.PREFIX}:autoreply:text:{digest}"
+
+
+AUTOREPLY_IN_DOUBT = (
+    "X did not answer in time, so the out-of-hours auto-reply may already be public. Earshot "
+    "is checking the brand's timeline on X and will say here what happened."
+)
 
 
 class AutoReplySender:
@@ -73,9 +79,19 @@ class AutoReplySender:
                 post_id, "autoreply_sent", by, WHO, reply_id=reply_id, text=reply
             )
 
-        outcome = post_once(services, post_id, reply, by, on_sent=record)
+        outcome = post_once(services, post_id, reply, by, on_sent=record, kind="autoreply")
+        return self._told(case, outcome, reply, by, claim)
+
+    def _told(
+        self, case: Case, outcome: SendOutcome, reply: str, by: str, claim: str
+    ) -> str | None:
+        """Say in the card's thread what became of the auto-reply; its id when it went out."""
+        services, post_id = self.services, case.post_id
         if not outcome.first_time or outcome.in_flight:
             return None  # a timer that fired twice: the other firing sends it and says so
+        if outcome.in_doubt:
+            say_in_thread(services, case, AUTOREPLY_IN_DOUBT)
+            return None
         if not outcome.sent:
             if services.redis.get(claim) == post_id:
                 services.redis.delete(claim)  # not used on X after all

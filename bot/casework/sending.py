@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from bot.casework.cards import refresh_card, say_in_thread
+from bot.casework.deleted import mark_deleted
 from bot.domain.case import Case, CaseStatus
 from bot.domain.failures import ExplainedError
 from bot.domain.mention import Mention
@@ -21,6 +22,7 @@ from bot.sources.x_write import XWriter
 from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.conversations import Conversations
+from bot.store.doubts import Doubt, InDoubt, hold_in_doubt
 from bot.store.rights import revoke_right
 from bot.store.sla import stop_case_clock
 
@@ -43,6 +45,12 @@ SENT_NOT_RECORDED = (
     "show it yet. Do not send it again; tell the Earshot admins."
 )
 ALREADY_ANSWERED = "Someone already answered this post (see the card), so nothing was sent."
+CHECKING = (
+    "X did not answer in time, so this reply may already be public. Earshot is checking the "
+    "brand's timeline on X and will update the card within a few minutes; until then no other "
+    "reply to this post is sent. Do not post it by hand."
+)
+DOUBT_SECONDS = 180  # after this, a reply the timeline never showed is settled as not sent
 
 
 class ReplyMayBeSent(ExplainedError):
@@ -57,6 +65,7 @@ class SendOutcome:
     reply_id: str | None = None
     first_time: bool = True  # False: an earlier identical send already did it
     in_flight: bool = False  # nothing done: this very send is under way elsewhere
+    in_doubt: bool = False  # X never answered: being checked on the timeline, not failed
 
 
 OnSent = Callable[[str], None]  # records a reply X accepted; Redis only, no network
@@ -111,6 +120,7 @@ def post_once(
     unanswered_only: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     reply_to: str | None = None,
+    kind: str = "reply",
 ) -> SendOutcome:
     """POST the reply to `reply_to` (default: the case's post, `post_id`) unless this exact
     text was already sent (or is being sent) to that post.
@@ -122,6 +132,8 @@ def post_once(
     """
     client = services.redis
     target = reply_to or post_id
+    if client.exists(keys.in_doubt(target)):
+        return SendOutcome(False, CHECKING, in_doubt=True)
     key = keys.send_key(target, draft_hash(target, text))
     if not client.set(key, f"pending:{sender_id}", nx=True, ex=PENDING_SECONDS):
         state = str(client.get(key) or "")
@@ -143,7 +155,9 @@ def post_once(
         if unanswered_only and _answered(services, post_id):
             client.delete(key)
             return SendOutcome(False, ALREADY_ANSWERED)
-        return _post_and_record(services, key, post_id, target, text, on_sent, sleep)
+        return _post_and_record(
+            services, key, Doubt(post_id, target, text, sender_id, kind=kind), on_sent, sleep
+        )
     finally:
         client.delete(keys.sending(post_id))
 
@@ -151,20 +165,25 @@ def post_once(
 def _post_and_record(
     services: Services,
     key: str,
-    post_id: str,
-    target: str,
-    text: str,
+    send: Doubt,
     on_sent: OnSent | None,
     sleep: Callable[[float], None],
 ) -> SendOutcome:
     client = services.redis
+    post_id, text = send.case_id, send.text
     try:
-        reply_id = _post_with_retries(services, target, text, sleep)
+        reply_id = _post_with_retries(services, send.target, text, sleep)
+    except InDoubt:
+        hold_in_doubt(client, key, send, services.clock())
+        log.warning("reply_in_doubt", post_id=post_id, target=send.target)
+        return SendOutcome(False, CHECKING, in_doubt=True)
     except XError as error:
         client.delete(key)
         failure = explain_x_failure(error.kind, error.status, error.detail, error.retry_at)
         if failure.revoked_right:
             revoke_right(client, failure.revoked_right)
+        if failure.target_gone:
+            mark_deleted(services, send.case_id, send.target)
         log.warning("reply_failed", post_id=post_id, kind=error.kind, status=error.status)
         return SendOutcome(False, failure.message)
     except Exception as error:
@@ -196,6 +215,8 @@ def _post_with_retries(
         try:
             return writer.post_reply(text, post_id)
         except XError as error:
+            if error.kind == "network" and error.maybe_delivered:
+                raise InDoubt(post_id) from None  # it may be public: never send it again blind
             duplicate = error.kind == "forbidden" and "duplicate" in error.detail.lower()
             if duplicate and attempt > 0:
                 # An earlier attempt that timed out did land: X now calls it a duplicate.
@@ -282,3 +303,13 @@ def kept_draft(services: Services, post_id: str, user_id: str) -> str | None:
 def stop_sla_clock(services: Services, post_id: str, reason: str, by: str) -> None:
     """The case got its first answer: record the response time, stop the escalation steps."""
     stop_case_clock(services.redis, post_id, reason, by=by, at=services.clock())
+
+
+def record_settled_reply(
+    services: Services, case: Case, target: Mention, text: str, sender: Person, reply_id: str
+) -> None:
+    """A reply that was in doubt is on X after all: record it as any accepted reply."""
+    url = reply_url(_brand_handle(services), reply_id, target)
+    services.cases.remember_reply(case.post_id, normalize(text))
+    _record_reply(services, case, target, text, sender, reply_id, None, url)
+    _tell_slack(services, case, sender, reply_id, None, url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from bot.domain.case import Case, CaseStatus
+from bot.domain.case import ANSWERED, Case, CaseStatus
 from bot.domain.mention import Mention
 
 Tier = Literal["self-serve", "enterprise"]
@@ -66,9 +66,11 @@ def card_actions(
     status = case.status if case is not None else CaseStatus.NEW
     if status is CaseStatus.RESOLVED:
         return [Action.REOPEN]
+    if status is CaseStatus.DELETED:
+        return [Action.RESOLVE]  # nothing to answer or like any more; it can still be closed
     allowed = rights(tier, revoked)
     actions = [Action.REPLY]
-    if status is not CaseStatus.REPLIED:
+    if status not in ANSWERED:
         actions.append(Action.CLAIM)
     actions.append(Action.ESCALATE)
     if "like" in allowed:

@@ -13,6 +13,8 @@ class CaseStatus(StrEnum):
     ESCALATED = "escalated"
     RESOLVED = "resolved"
     CUSTOMER_REPLIED = "customer_replied"  # a follow-up came in: the case is open again
+    REPLIED_ON_X = "replied_on_x"  # the brand account replied in X's own app, outside Earshot
+    DELETED = "deleted"  # the author deleted the post: nothing left to answer
 
 
 STATUS_LABELS: dict[CaseStatus, str] = {
@@ -22,7 +24,10 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.ESCALATED: "Escalated",
     CaseStatus.RESOLVED: "Resolved",
     CaseStatus.CUSTOMER_REPLIED: "Customer replied",
+    CaseStatus.REPLIED_ON_X: "Replied on X",
+    CaseStatus.DELETED: "Deleted by the author",
 }
+ANSWERED = frozenset({CaseStatus.REPLIED, CaseStatus.REPLIED_ON_X})
 
 RESOLVE_REASONS: dict[str, str] = {
     "answered_elsewhere": "Answered elsewhere",
@@ -51,4 +56,4 @@ class Case:
 
     @property
     def answered(self) -> bool:
-        return self.status is CaseStatus.REPLIED
+        return self.status in ANSWERED

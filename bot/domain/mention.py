@@ -47,6 +47,15 @@ class Mention:
     seen_at: float = field(default=0.0, compare=False)
     # Set by delivery: the author's earlier cases, shown on the card.
     history: CustomerHistory | None = None
+    # X's edit chain (`edit_history_tweet_ids`, oldest first): more than one id = an edit.
+    edit_history: tuple[str, ...] = ()
+    # Set when the author edited the post after its card was made (the card shows "edited").
+    edited_at: float | None = None
+
+    @property
+    def earlier_versions(self) -> tuple[str, ...]:
+        """The ids of the versions this post replaced (empty unless it is an edit)."""
+        return tuple(i for i in self.edit_history if i != self.post_id)
 
     @property
     def url(self) -> str:
@@ -62,6 +71,7 @@ class Mention:
         data["marks"] = list(self.marks)
         data["rule_labels"] = list(self.rule_labels)
         data["history"] = self.history.to_dict() if self.history is not None else None
+        data["edit_history"] = list(self.edit_history)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -83,6 +93,8 @@ class Mention:
             rule_labels=tuple(str(label) for label in data.get("rule_labels") or ()),
             seen_at=float(data.get("seen_at", 0.0)),
             history=CustomerHistory.from_dict(data["history"]) if data.get("history") else None,
+            edit_history=tuple(str(i) for i in data.get("edit_history") or ()),
+            edited_at=float(data["edited_at"]) if data.get("edited_at") else None,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Collection
 from urllib.parse import urlencode
@@ -39,6 +40,19 @@ def draft_problem(
 
 def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def same_reply_text(sent: str, shown: str) -> bool:
+    """Is `shown` (a post's text as X renders it) the reply we sent as `sent`? X rewrites every
+    link as a t.co link, so links compare as equal whatever they point to."""
+
+    def key(text: str) -> str:
+        return " ".join(_URL.sub("<link>", normalize(text)).split())
+
+    return key(sent) == key(shown)
 
 
 def draft_hash(post_id: str, text: str) -> str:

@@ -14,6 +14,8 @@ RESOLVABLE_FROM = frozenset(
         CaseStatus.REPLIED,
         CaseStatus.ESCALATED,
         CaseStatus.CUSTOMER_REPLIED,
+        CaseStatus.REPLIED_ON_X,
+        CaseStatus.DELETED,
     }
 )
 REOPENABLE_FROM = frozenset({CaseStatus.RESOLVED})

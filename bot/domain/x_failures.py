@@ -12,6 +12,7 @@ class Failure:
     retryable: bool = False  # 5xx / timeout: worth an automatic retry with backoff
     revoked_right: str | None = None  # a 403 showed the account lacks this right
     duplicate: bool = False  # X already has this exact text from us
+    target_gone: bool = False  # the post was deleted (or hidden from us): nothing to answer
 
 
 def explain_x_failure(
@@ -32,6 +33,12 @@ def explain_x_failure(
             "X refused it as a duplicate: the account already posted exactly this "
             "text. Change the wording and send again.",
             duplicate=True,
+        )
+    if kind in ("forbidden", "bad_request") and _gone(lowered):
+        return Failure(
+            "X says the post was deleted (or is no longer visible to the brand account), so "
+            "there is nothing to answer; the card now says so.",
+            target_gone=True,
         )
     if (
         kind == "forbidden"
@@ -61,3 +68,8 @@ def explain_x_failure(
 def _clock(epoch: float) -> str:
     moment = datetime.fromtimestamp(epoch, UTC)
     return f"<!date^{int(epoch)}^{{time}}|{moment:%H:%M} UTC>"
+
+
+def _gone(detail: str) -> bool:
+    """X's words for a post that no longer exists (a reply to it, or a like of it)."""
+    return "deleted or not visible" in detail or "could not find tweet" in detail

@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from bot.domain.mention import Mention
 from bot.pipeline.card_post import CardPoster, DeliveryPostponed, ItemRefused
 from bot.pipeline.delivery_failures import DeliveryFailures
+from bot.pipeline.edits import EditApplier
 from bot.pipeline.followups import AwaitingCase, FollowupThreader
 from bot.pipeline.history import HistoryLookup
 from bot.pipeline.merge import MatchMerger, Placement
@@ -84,6 +85,7 @@ class Deliverer:
         )
         self.followups = FollowupThreader(client, slack, self.poster, config.tier)
         self.history = HistoryLookup(client, slack)
+        self.edits = EditApplier(client, slack, config.tier, clock)
         self.on_followup = list(on_followup)
         self.failures = DeliveryFailures(
             client,
@@ -191,11 +193,7 @@ class Deliverer:
             if self._delivered(mention.post_id):
                 self._ack(entry_id)  # recorded by the previous holder while we took the lock
                 return
-            case_id = self.followups.case_to_join(mention, self.clock())
-            if case_id is not None:
-                self._thread_followup(entry_id, mention, case_id, lock)
-            else:
-                self._card(entry_id, mention, lock)
+            self._deliver_locked(entry_id, mention, lock)
         except AwaitingCase as waiting:
             log.info("followup_waits_for_case", post_id=mention.post_id, reason=str(waiting))
         except DeliveryPostponed as postponed:
@@ -207,6 +205,22 @@ class Deliverer:
         finally:
             lock.release()
 
+    def _deliver_locked(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
+        """An edit of a carded post updates it; a follow-up joins its case; else a card."""
+        edit = self.edits.target(mention)
+        if edit is not None:
+            self._commit(
+                entry_id, mention.post_id, lock, lambda p: self.edits.queue(p, mention, edit)
+            )
+            log.info("post_edited", post_id=mention.post_id, case=edit.case_id)
+            self.edits.show(edit)
+            return
+        case_id = self.followups.case_to_join(mention, self.clock())
+        if case_id is not None:
+            self._thread_followup(entry_id, mention, case_id, lock)
+        else:
+            self._card(entry_id, mention, lock)
+
     def _card(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
         channel, mention = self._placed(mention)
         mention = self.history.with_history(mention)
@@ -217,7 +231,8 @@ class Deliverer:
 
     def _delivered(self, post_id: str) -> bool:
         """Is the post already in Slack, as a card or as a follow-up in a case's thread?"""
-        return self.cases.exists(post_id) or self.followups.conversations.is_threaded(post_id)
+        # Every post Earshot placed (card, follow-up, edit) is indexed to its case.
+        return bool(self.client.exists(keys.thread_of(post_id))) or self.cases.exists(post_id)
 
     def _thread_followup(
         self, entry_id: str, mention: Mention, case_id: str, lock: ItemLock

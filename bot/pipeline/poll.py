@@ -27,6 +27,10 @@ EMPTY_TIMELINE = "0"
 
 
 class MentionsPoller:
+    """Polls one X timeline under a lease; subclasses poll another (`name`, `_round`)."""
+
+    name = MENTIONS
+
     def __init__(
         self,
         source: XSource,
@@ -54,19 +58,22 @@ class MentionsPoller:
         if not self.lease.acquire():
             return self.interval  # another worker polls this source
         try:
-            checkpoint = self.ingest.checkpoint(MENTIONS)
-            if checkpoint is None:
-                self._first_start()
-            else:
-                self._catch_up(None if checkpoint == EMPTY_TIMELINE else checkpoint)
+            self._round()
         except XError as error:
             return self._after_error(error)
         if self.failures:
-            log.info("x_poll_recovered", after_failures=self.failures)
+            log.info("x_poll_recovered", source=self.name, after_failures=self.failures)
         self.failures = 0
         self.health.ok("x")
-        record_successful_poll(self.health.client, MENTIONS, self.clock(), self.interval)
+        record_successful_poll(self.health.client, self.name, self.clock(), self.interval)
         return self.interval
+
+    def _round(self) -> None:
+        checkpoint = self.ingest.checkpoint(MENTIONS)
+        if checkpoint is None:
+            self._first_start()
+        else:
+            self._catch_up(None if checkpoint == EMPTY_TIMELINE else checkpoint)
 
     def _first_start(self) -> None:
         """Begin at "now" (no flood of history) unless asked to backfill the last N mentions."""
@@ -110,7 +117,7 @@ class MentionsPoller:
         self.metrics.incr("x_429" if error.kind == "rate_limited" else "x_errors")
         if error.kind == "rate_limited":
             wait = max(1.0, float(error.retry_at or self.clock() + 60) - self.clock() + 1)
-            log.warning("x_rate_limited", wait_seconds=round(wait, 1))
+            log.warning("x_rate_limited", source=self.name, wait_seconds=round(wait, 1))
             return wait
         if error.kind in ("unauthorized", "forbidden"):
             reason = f"X refused the credentials ({error.status}): check the X_* keys and tokens"
@@ -125,6 +132,7 @@ class MentionsPoller:
             self.health.problem("x", f"X polling failing ({error.kind}: {error.detail})")
         log.warning(
             "x_poll_failed",
+            source=self.name,
             kind=error.kind,
             detail=error.detail,
             retry_in=round(wait, 1),

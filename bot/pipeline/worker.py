@@ -8,6 +8,7 @@ from collections.abc import Callable
 import structlog
 
 from bot.casework.autoreply import AutoReplySender
+from bot.casework.own_replies import build_own_poller
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
 from bot.pipeline.ingest import Ingest
@@ -66,10 +67,12 @@ class Worker:
             place=TrackRouter(services.redis, settings.slack_mentions_channel or "").place,
         )
         self.timers = TimerLoop(services, autoreply=AutoReplySender(services))
+        self.own_poller = build_own_poller(services)
 
         # Background loops beside delivery: each runs until `stop` is set, restarted on a crash.
         self.loops: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("mentions-poller", self.poller.run),
+            ("own-timeline-poller", self.own_poller.run),
             ("track-poller", build_track_poller(services).run),
             ("timers", self.timers.run),
             ("escalation-webhooks", EscalationWebhookSender(services).run),

@@ -20,10 +20,18 @@ from bot.domain.mention import Author, Mention
 log = structlog.get_logger()
 
 TWEEPY_BASE = "https://api.twitter.com"
-TWEET_FIELDS = ["author_id", "created_at", "conversation_id", "referenced_tweets", "entities"]
+TWEET_FIELDS = [
+    "author_id",
+    "created_at",
+    "conversation_id",
+    "referenced_tweets",
+    "entities",
+    "edit_history_tweet_ids",
+]
 USER_FIELDS = ["name", "username", "public_metrics", "verified", "verified_type"]
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 SEARCH_ENDPOINT = "tweets/search/recent"  # key of its x-rate-limit-* headers in rate_limits
+OWN_TIMELINE_ENDPOINT = "users/tweets"
 
 ErrorKind = Literal["rate_limited", "unauthorized", "forbidden", "bad_request", "server", "network"]
 
@@ -55,10 +63,14 @@ class XError(Exception):
         status: int | None = None,
         retry_at: float | None = None,
         body: dict[str, Any] | None = None,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind, self.detail, self.status = kind, detail, status
         self.retry_at, self.body = retry_at, body or {}
+        # A network failure after the request may have reached X (a read timeout, a connection
+        # dropped mid-answer): for a write, its outcome is unknown.
+        self.maybe_delivered = maybe_delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,23 @@ class Page:
     newest_id: str | None
     next_token: str | None
     result_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OwnPost:
+    """A post by our own account, as the own-timeline poll sees it."""
+
+    id: str
+    text: str
+    created_at: datetime
+    replied_to: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnPage:
+    posts: list[OwnPost]
+    newest_id: str | None
+    next_token: str | None
 
 
 @dataclass(slots=True)
@@ -131,6 +160,24 @@ class XSource:
         )
         return parse_page(body, me, rules=("mentions",))
 
+    def own_posts_page(
+        self, since_id: str | None, pagination_token: str | None, max_results: int = 100
+    ) -> OwnPage:
+        """One page of our own timeline (GET /2/users/:id/tweets, user auth), newest first:
+        replies typed in X's own app show up here."""
+        me = self.me()
+        body = self.call(
+            OWN_TIMELINE_ENDPOINT,
+            self.client.get_users_tweets,
+            me.id,
+            since_id=since_id,
+            pagination_token=pagination_token,
+            max_results=max(5, min(100, max_results)),
+            tweet_fields=["created_at", "conversation_id", "referenced_tweets"],
+            user_auth=True,
+        )
+        return parse_own_page(body)
+
     def search_page(
         self,
         query: str,
@@ -173,7 +220,8 @@ class XSource:
             self._remember(endpoint, error.response)
             raise _classify(error) from None
         except requests.RequestException as error:
-            raise XError("network", type(error).__name__) from None
+            reached = not _never_connected(error)
+            raise XError("network", type(error).__name__, maybe_delivered=reached) from None
         self._remember(endpoint, response)
         try:
             parsed: dict[str, Any] = response.json()
@@ -190,6 +238,16 @@ class XSource:
             remaining=_int(headers.get("x-rate-limit-remaining")),
             reset=_int(headers.get("x-rate-limit-reset")),
         )
+
+
+def _never_connected(error: requests.RequestException) -> bool:
+    """True when the request cannot have reached X: no connection was ever made."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(error, requests.ConnectionError):
+        text = repr(error)
+        return "NewConnectionError" in text or "NameResolutionError" in text
+    return False
 
 
 def _classify(error: tweepy.HTTPException) -> XError:
@@ -235,6 +293,26 @@ def parse_page(body: dict[str, Any], me: Author, rules: tuple[str, ...]) -> Page
     )
 
 
+def parse_own_page(body: dict[str, Any]) -> OwnPage:
+    """Our own posts of one page; a malformed item is logged and left out."""
+    posts: list[OwnPost] = []
+    for item in body.get("data") or []:
+        try:
+            refs = item.get("referenced_tweets") or []
+            replied_to = next(
+                (str(r["id"]) for r in refs if r.get("type") == "replied_to" and r.get("id")),
+                None,
+            )
+            created = datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
+            text = html.unescape(str(item["text"]))
+            posts.append(OwnPost(str(item["id"]), text, created, replied_to))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            post_id = item.get("id") if isinstance(item, dict) else None
+            log.warning("x_own_item_malformed", post_id=post_id, error=repr(error))
+    meta = body.get("meta") or {}
+    return OwnPage(posts, _str_or_none(meta.get("newest_id")), _str_or_none(meta.get("next_token")))
+
+
 def _parse_post(
     item: dict[str, Any],
     users: dict[str, Any],
@@ -272,6 +350,7 @@ def _parse_post(
             None,
         ),
         summons_us=_summons(item, refs, referenced, me),
+        edit_history=tuple(str(i) for i in item.get("edit_history_tweet_ids") or () if i),
     )
 
 

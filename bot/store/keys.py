@@ -86,6 +86,15 @@ def author_handle(handle: str) -> str:
     return f"{PREFIX}:handle:{handle.casefold()}"
 
 
+def in_doubt(post_id: str) -> str:
+    """A reply to the post whose outcome X never told us (timeout, dropped connection): held
+    until the own-timeline poll settles it; no other reply to the post is sent meanwhile."""
+    return f"{PREFIX}:doubt:{post_id}"
+
+
+IN_DOUBT = f"{PREFIX}:doubt"  # zset: post ids with a reply in doubt -> when it was sent
+
+
 def claim(post_id: str) -> str:
     return f"{PREFIX}:claim:{post_id}"
 

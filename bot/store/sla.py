@@ -23,7 +23,7 @@ from bot.store.oncall import Office, OncallStore
 from bot.store.retention import retention_of
 
 RETENTION_SECONDS = 100 * 86400  # reports look back at most 30 days; keep a margin
-STOP_REASONS = ("acknowledged", "replied", "resolved")
+STOP_REASONS = ("acknowledged", "replied", "resolved", "deleted")
 
 # KEYS: sla record, due timers, inflight timers. ARGV: reason, now, by, business seconds,
 # member prefix. Cancels the planned step; a reply keeps the first response (once).
@@ -50,7 +50,8 @@ if ARGV[1] == 'replied' and since then
   redis.call('HSET', KEYS[1], 'next_responses', times and (times .. ',' .. entry) or entry)
   redis.call('HDEL', KEYS[1], 'waiting_since')
 end
-if ARGV[1] == 'resolved' and redis.call('HEXISTS', KEYS[1], 'resolved_at') == 0 then
+if (ARGV[1] == 'resolved' or ARGV[1] == 'deleted')
+   and redis.call('HEXISTS', KEYS[1], 'resolved_at') == 0 then
   redis.call('HSET', KEYS[1], 'resolved_at', ARGV[2])
 end
 return 1
@@ -219,7 +220,8 @@ def stop_case_clock(
     by: str | None = None,
     at: float | None = None,
 ) -> None:
-    """Stop the case's escalation steps: `reason` is "acknowledged", "replied" or "resolved".
+    """Stop the case's escalation steps: `reason` is "acknowledged", "replied", "resolved" or
+    "deleted" (the author deleted the post).
 
     A reply also records the first-response time (the first reply only), 24/7 and in business
     hours. Safe to call more than once, and for cases that have no clock (no-op).

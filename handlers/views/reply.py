@@ -88,15 +88,18 @@ def submit_reply(
         return
     if not outcome.sent:
         keep_draft(services, case.post_id, user_id, draft)
-        tell(
-            services,
-            {"channel": {"id": case.channel}},
-            user_id,
-            f"Your reply to @{mention.author.username} was not sent: {outcome.message} "
-            "Your draft is kept: press Reply on the card to send it again.",
-        )
+        tell(services, {"channel": {"id": case.channel}}, user_id, _not_sent(outcome, mention))
     elif checked(values, LIKE_BLOCK):
         like_post(services, case, sender, undo=False)
+
+
+def _not_sent(outcome: SendOutcome, mention: Mention) -> str:
+    if outcome.in_doubt:  # not a failure: it is being checked on X's timeline
+        return outcome.message
+    return (
+        f"Your reply to @{mention.author.username} was not sent: {outcome.message} "
+        "Your draft is kept: press Reply on the card to send it again."
+    )
 
 
 def _send(

@@ -121,3 +121,20 @@ def test_ctrl_c_stops_the_demo_cleanly(start_demo: StartDemo) -> None:
     output = demo.stdout()
     assert output.rstrip().endswith("Demo stopped.")
     assert "KeyboardInterrupt" not in demo.stderr()
+
+
+def test_demo_shows_a_follow_up_threading_into_its_case_and_a_reply_made_on_x(
+    start_demo: StartDemo,
+) -> None:
+    """After the colleague's reply, the customer answers it on X: the answer goes into the
+    case's thread (no sixth card) and the card says Customer replied; the brand then answers in
+    X's own app, and the card says Replied on X."""
+    demo = start_demo([], TEST_REDIS_URL)
+    wait_until(lambda: "Replied on X, outside Earshot" in demo.stdout(), 60, "the reply on X")
+    demo.proc.send_signal(signal.SIGINT)
+    assert demo.proc.wait(timeout=20) == 0, demo.stderr()
+    output = demo.stdout()
+    assert len(set(CARD_POST.findall(output))) == 5, "the follow-up is no card of its own"
+    assert "[In the card's thread]\n:speech_balloon: *Customer replied*" in output
+    assert "*Status:* Customer replied at" in output
+    assert "*Status:* Replied on X at" in output
