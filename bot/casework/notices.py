@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -56,3 +57,16 @@ def _code(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error"))
     return repr(error)
+
+
+def caller_teller(services: Services, command: dict[str, Any]) -> Callable[..., None]:
+    """For a slash command: say something only its caller sees, where they typed it (else
+    through the command's response_url)."""
+    channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
+    url = command.get("response_url")
+
+    def tell(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        response_url = url if isinstance(url, str) else None
+        tell_person(services, channel, user, text, blocks=blocks, response_url=response_url)
+
+    return tell

@@ -19,14 +19,12 @@ from bot.casework.sending import DOUBT_SECONDS, keep_draft, record_settled_reply
 from bot.domain.case import CaseStatus
 from bot.domain.permissions import Person
 from bot.domain.reply import same_reply_text
-from bot.pipeline.ingest import Ingest
-from bot.pipeline.own_poll import OWN, HandleLater, OwnTimelinePoller
+from bot.pipeline.own_poll import HandleLater, OwnTimelinePoller
 from bot.services import Services
 from bot.sources.x import OwnPost
 from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.doubts import Doubt, doubt_about, doubts_older_than, settle
-from bot.store.lease import Lease
 from bot.store.sla import stop_case_clock
 
 log = structlog.get_logger()
@@ -132,21 +130,6 @@ def build_own_poller(services: Services) -> OwnTimelinePoller:
     """The poller as the worker runs it: replies seen outside Earshot are recorded, and replies
     left in doubt are settled."""
     replies = OwnReplies(services)
-    interval = services.settings.x_poll_interval_seconds
-    poller = OwnTimelinePoller(
-        source=services.x,
-        ingest=Ingest(services.redis),
-        lease=Lease(
-            services.redis,
-            keys.lease(OWN),
-            services.consumer,
-            ttl_ms=int(max(interval * 3, 30) * 1000),
-        ),
-        health=services.health,
-        metrics=services.metrics,
-        interval=interval,
-        clock=services.clock,
-        handle=replies.handle,
-    )
+    poller = OwnTimelinePoller.for_worker(services, handle=replies.handle)
     poller.after_round.append(replies.expire_doubts)
     return poller

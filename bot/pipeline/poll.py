@@ -6,12 +6,15 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import Any, Self
 
 import structlog
 
 from bot.domain.mention import Mention
 from bot.pipeline.ingest import Ingest
+from bot.services import Services
 from bot.sources.x import XError, XSource
+from bot.store import keys
 from bot.store.health import Health
 from bot.store.lease import Lease
 from bot.store.metrics import Metrics
@@ -28,6 +31,23 @@ EMPTY_TIMELINE = "0"
 
 class MentionsPoller:
     """Polls one X timeline under a lease; subclasses poll another (`name`, `_round`)."""
+
+    @classmethod
+    def for_worker(cls, services: Services, **extra: Any) -> Self:
+        """The poller as a worker runs it: its own lease (3 intervals, at least 30 s), the
+        services' X source, health, metrics and clock."""
+        interval = services.settings.x_poll_interval_seconds
+        ttl_ms = int(max(interval * 3, 30) * 1000)
+        return cls(
+            source=services.x,
+            ingest=Ingest(services.redis),
+            lease=Lease(services.redis, keys.lease(cls.name), services.consumer, ttl_ms=ttl_ms),
+            health=services.health,
+            metrics=services.metrics,
+            interval=interval,
+            clock=services.clock,
+            **extra,
+        )
 
     name = MENTIONS
 

@@ -11,16 +11,13 @@ from bot.casework.autoreply import AutoReplySender
 from bot.casework.own_replies import build_own_poller
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
-from bot.pipeline.ingest import Ingest
 from bot.pipeline.pacing import ChannelPacer
-from bot.pipeline.poll import MENTIONS, MentionsPoller
+from bot.pipeline.poll import MentionsPoller
 from bot.pipeline.timers import TimerLoop
 from bot.pipeline.track_poll import build_track_poller
 from bot.pipeline.track_route import TrackRouter
 from bot.services import Services
-from bot.store import keys
 from bot.store.heartbeat import HEARTBEAT_SECONDS, forget_worker, record_heartbeat
-from bot.store.lease import Lease
 from bot.store.sla import next_response_hook, sla_record_hook
 
 log = structlog.get_logger()
@@ -34,22 +31,7 @@ class Worker:
         self.services = services
         settings = services.settings
         self.stop = threading.Event()
-        interval = settings.x_poll_interval_seconds
-        self.poller = MentionsPoller(
-            source=services.x,
-            ingest=Ingest(services.redis),
-            lease=Lease(
-                services.redis,
-                keys.lease(MENTIONS),
-                services.consumer,
-                ttl_ms=int(max(interval * 3, 30) * 1000),
-            ),
-            health=services.health,
-            metrics=services.metrics,
-            interval=interval,
-            backfill=backfill,
-            clock=services.clock,
-        )
+        self.poller = MentionsPoller.for_worker(services, backfill=backfill)
         self.deliverer = Deliverer(
             services.redis,
             services.slack,

@@ -9,7 +9,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.blocks.audit import audit_trail
-from bot.casework.notices import tell_person
+from bot.casework.notices import caller_teller
 from bot.casework.staff import acting_person
 from bot.domain.post_ref import EXAMPLE, parse_post_ref
 from bot.services import Services
@@ -24,19 +24,8 @@ def show_audit(
     services: Services, args: str, command: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
     del respond, client
-    channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
-    url = command.get("response_url")
-
-    def tell(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        tell_person(
-            services,
-            channel,
-            user,
-            text,
-            blocks=blocks,
-            response_url=url if isinstance(url, str) else None,
-        )
-
+    user = str(command.get("user_id") or "")
+    tell = caller_teller(services, command)
     post_id = parse_post_ref(args)
     if post_id is None:
         what = "Name the post" if not args.strip() else "That is not a post link or id"

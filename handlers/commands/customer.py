@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.customer import USAGE, customer_text
 from bot.casework.customers import case_lines
-from bot.casework.notices import tell_person
+from bot.casework.notices import caller_teller
 from bot.casework.staff import acting_person
 from bot.services import Services
 from bot.store.history import CaseHistory
@@ -28,13 +28,8 @@ def show_customer(
     services: Services, args: str, command: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
     del respond, client
-    channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
-    url = command.get("response_url")
-
-    def tell(text: str) -> None:
-        response_url = url if isinstance(url, str) else None
-        tell_person(services, channel, user, text, response_url=response_url)
-
+    user = str(command.get("user_id") or "")
+    tell = caller_teller(services, command)
     found = _HANDLE.fullmatch(args.strip())
     if found is None:
         what = USAGE if not args.strip() else f"That is not an X handle. {USAGE}"
