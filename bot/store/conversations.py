@@ -38,25 +38,29 @@ class Conversations:
         self.retention = retention_of(client)
 
     def case_of(self, mention: Mention) -> str | None:
-        """The case `mention` continues, if that case still exists."""
-        candidates = []
-        if mention.replied_to:
-            candidates.append(keys.thread_of(mention.replied_to))
-        if mention.conversation_id and mention.conversation_id != mention.post_id:
-            candidates.append(keys.conversation(mention.conversation_id, mention.author.id))
-        if not candidates:
-            return None
-        with self.client.pipeline(transaction=False) as pipe:
-            for key in candidates:
-                pipe.get(key)
-            found = [str(value) for value in pipe.execute() if value]
-        for case_id in found:
+        """The case `mention` continues, if that case still exists and is its author's."""
+        for case_id in self._candidates(mention):
             if case_id != mention.post_id and self._customer(case_id) == mention.author.id:
                 return case_id
         return None
 
+    def _candidates(self, mention: Mention) -> list[str]:
+        """Cases the post may continue: those its parent and its conversation are indexed to,
+        then the parent and the conversation's root themselves (cases recorded before the
+        index existed)."""
+        parents = [p for p in (mention.replied_to, mention.conversation_id) if p]
+        if not parents:
+            return []
+        with self.client.pipeline(transaction=False) as pipe:
+            if mention.replied_to:
+                pipe.get(keys.thread_of(mention.replied_to))
+            if mention.conversation_id:
+                pipe.get(keys.conversation(mention.conversation_id, mention.author.id))
+            indexed = [str(value) for value in pipe.execute() if value]
+        return indexed + parents
+
     def _customer(self, case_id: str) -> str | None:
-        """The author id of the case's first post; None when the case is gone."""
+        """The author id of the case's first post; None when there is no such case."""
         raw = self.client.hget(keys.case(case_id), "mention")
         return Mention.from_json(str(raw)).author.id if raw else None
 
@@ -66,8 +70,8 @@ class Conversations:
         parents = {p for p in (mention.replied_to, mention.conversation_id) if p}
         parents.discard(mention.post_id)
         for parent in parents:
-            in_case = self.client.exists(keys.thread_of(parent))
-            if self.client.exists(keys.seen(parent)) and not in_case:
+            placed = self.client.exists(keys.thread_of(parent), keys.case(parent))
+            if self.client.exists(keys.seen(parent)) and not placed:
                 return True
         return False
 
@@ -118,6 +122,3 @@ class Conversations:
             return None
         mention = Mention.from_json(raw["mention"])
         return Followup(raw["case"], raw.get("channel", ""), raw.get("ts", ""), mention)
-
-    def is_threaded(self, post_id: str) -> bool:
-        return bool(self.client.exists(keys.followup(post_id)))

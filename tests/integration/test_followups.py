@@ -165,3 +165,19 @@ def test_a_follow_up_whose_case_is_unknown_or_expired_gets_its_own_card(
     follow_up = customer_says(x_fake, "@earshot_co any news?", parent)
     poll_and_deliver(services)
     assert services.cases.get(follow_up) is not None, "the mention must never be lost"
+
+
+def test_a_follow_up_to_a_case_recorded_before_the_index_still_threads(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """Cases carded before conversations were indexed have no thread-of entries: a reply to
+    their post still finds them (and does not wait for a card that is already out)."""
+    case_id, card_ts = deliver(services, x_fake)
+    for key in services.redis.scan_iter(keys.thread_of("*")):
+        services.redis.delete(key)
+    for key in services.redis.scan_iter(keys.conversation("*", "*")):
+        services.redis.delete(key)
+    follow_up = customer_says(x_fake, "@earshot_co any news?", case_id)
+    poll_and_deliver(services)
+    assert len(cards(slack_fake)) == 1
+    assert [m for m in thread(slack_fake, card_ts) if follow_up in str(m["blocks"])]
