@@ -11,16 +11,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from bot.sandbox.server import Fault, Request, Response, SandboxServer
-from bot.sandbox.x_control import control_routes, field
+from bot.sandbox.x_control import DmControl, control_routes, field
 from bot.sandbox.x_data import POST_FIELDS_SUPPORTED, XPost, XStore, XUser, render_post
+from bot.sandbox.x_dm_reads import dm_events
+from bot.sandbox.x_dms import DmLog, send_dm
 from bot.sandbox.x_edits import delete_post, edit_post
+from bot.sandbox.x_limits import RateLimits
 from bot.sandbox.x_lookups import get_post, get_posts
 from bot.sandbox.x_reads import get_me, get_mentions, get_user_posts, search_recent
 from bot.sandbox.x_rules import (
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
     UNSUPPORTED_AUTHENTICATION,
-    RateLimits,
     fail,
     is_problem,
     problem,
@@ -43,18 +45,25 @@ ANONYMOUS = Principal("anonymous", app_only=True)
 Handler = Callable[[Request, dict[str, str]], Response]
 
 
-class XFake(SandboxServer):
+class XFake(SandboxServer, DmControl):
     """X API v2 on loopback: /2/users/me, mentions, user posts, post lookup, recent search,
-    posting, likes, reposts.
+    posting, likes, reposts, one-to-one DMs and DM events (x_dms, x_dm_reads; Python API in
+    x_control.DmControl: add_dm, dms, set_dm_open).
 
     Control endpoints, besides those of SandboxServer:
       GET  /_control/posts    every post (each version of edited ones), oldest first
       POST /_control/posts    add_post() from JSON (same names; author as [id, username, name])
       POST /_control/posts/edit    edit_post() from {"id", "text"}: the new version
       POST /_control/posts/delete  delete_post() from {"id"}: {"deleted": [ids]}
-      GET  /_control/config   tier, revoked_token, user_bearer_tokens, rate_limit, likes, reposts
+      GET  /_control/dms      every DM event, oldest first
+      POST /_control/dms      add_dm() from {"sender": [id, username, name], "text", "to"?}
+      POST /_control/dms/open set_dm_open() from {"user_id", "open"}
+      GET  /_control/config   tier, revoked_token, user_bearer_tokens, rate_limit, daily_limit,
+                              likes, reposts
       POST /_control/config   {"tier", "revoked_token", "user_bearer_tokens",
-                               "rate_limit": {"/2/users/:id/mentions": {"limit": 2, "window": 900}}}
+                               "rate_limit": {"/2/users/:id/mentions": {"limit": 2, "window": 900}},
+                               "daily_limit": {"/2/dm_conversations/with/:participant_id/messages":
+                                               {"user": 20, "app": 40}}}
       POST /_control/faults   as in SandboxServer; no "body" + status >= 400 = problem(status)
     """
 
@@ -73,6 +82,7 @@ class XFake(SandboxServer):
         self.revoked_token: str | None = None
         self.user_bearer_tokens: set[str] = set()  # OAuth 2.0 user tokens (else Bearer = app-only)
         self.store = XStore(XUser(*own_user))
+        self.dm_log = DmLog()
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/2/users/me", lambda request, _: get_me(self.store, request.query)),
             ("GET", "/2/users/:id/mentions", self._get_mentions),
@@ -88,6 +98,14 @@ class XFake(SandboxServer):
             ("POST", "/2/users/:id/retweets", self._engagement("retweets", on=True)),
             ("DELETE", "/2/users/:id/retweets/:source_tweet_id",
              self._engagement("retweets", on=False)),
+            ("POST", "/2/dm_conversations/with/:participant_id/messages",
+             lambda request, params: send_dm(
+                 self.store, self.dm_log, params["participant_id"], _json_or_none(request))),
+            ("GET", "/2/dm_conversations/with/:participant_id/dm_events",
+             lambda request, params: dm_events(
+                 self.store, self.dm_log, request.query, params["participant_id"])),
+            ("GET", "/2/dm_events",
+             lambda request, _: dm_events(self.store, self.dm_log, request.query)),
         ]  # fmt: skip
         self._endpoints = [(method, _pattern(key), key, run) for method, key, run in routes]
         for method in ("GET", "POST", "DELETE", "PUT"):
@@ -170,6 +188,13 @@ class XFake(SandboxServer):
         with self._lock:
             self.limits.set_limit(endpoint, limit, window_seconds)
 
+    def set_daily_limit(
+        self, endpoint: str, *, user: int | None = None, app: int | None = None
+    ) -> None:
+        """Lower or raise a 24-hour cap of DAILY_LIMITS (None: as documented); reopens it."""
+        with self._lock:
+            self.limits.set_daily_limit(endpoint, user=user, app=app)
+
     def posts_by_us(self) -> list[dict[str, Any]]:
         with self._lock:
             return [self._full(self.store.posts[post_id]) for post_id in self.store.ours]
@@ -188,15 +213,19 @@ class XFake(SandboxServer):
                 "rate_limit": {
                     k: {"limit": n, "window": w} for k, (n, w) in self.limits.overrides.items()
                 },
+                "daily_limit": {
+                    k: {"user": u, "app": a} for k, (a, u) in self.limits.daily_overrides.items()
+                },
                 "likes": sorted(self.store.likes),
                 "reposts": sorted(self.store.reposts),
             }
 
     def reset(self) -> None:
-        """Back to a fresh fake: no calls, faults, posts, likes, windows or config changes."""
+        """Back to a fresh fake: no calls, faults, posts, DMs, likes, windows or config changes."""
         super().reset()
         with self._lock:
             self.store = XStore(XUser(*self._own_user))
+            self.dm_log = DmLog()
             self.limits.clear()
             self.tier, self.revoked_token = "self-serve", None
             self.user_bearer_tokens.clear()

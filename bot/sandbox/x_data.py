@@ -46,6 +46,7 @@ class XUser:
     followers: int = 0
     verified: bool = False
     created_at: datetime = field(default_factory=lambda: datetime(2020, 1, 1, tzinfo=UTC))
+    dm_open: bool = True  # accepts DMs from our account (user field receives_your_dm)
 
 
 @dataclass
@@ -231,6 +232,10 @@ class XStore:
             "impression_count": 0,
         }
 
+    def next_id(self) -> str:
+        """A fresh id from the posts' counter: DM events share X's one snowflake id space."""
+        return self._take_id(None)
+
     def _take_id(self, post_id: str | None) -> str:
         if post_id is None:
             self._next_id += 1
@@ -258,6 +263,7 @@ _USER_FIELDS: dict[str, Callable[[XUser, XStore], Any]] = {
     "created_at": lambda u, s: iso(u.created_at),
     "description": lambda u, s: "",
     "protected": lambda u, s: False,
+    "receives_your_dm": lambda u, s: u.dm_open,
     "verified": lambda u, s: u.verified,
     "verified_type": lambda u, s: "blue" if u.verified else "none",
     "profile_image_url": lambda u, s: f"https://pbs.twimg.com/profile_images/{u.id}/a_normal.jpg",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http import HTTPStatus
@@ -61,7 +60,17 @@ RATE_LIMITS: dict[str, tuple[int | None, int]] = {
     "/2/users/:id/likes/:tweet_id": (None, 50),
     "/2/users/:id/retweets": (None, 50),
     "/2/users/:id/retweets/:source_tweet_id": (None, 50),
+    # "Direct Messages lookup" and "Manage Direct Messages": user context only.
+    "/2/dm_events": (None, 15),
+    "/2/dm_conversations/with/:participant_id/dm_events": (None, 15),
+    "/2/dm_conversations/with/:participant_id/messages": (None, 15),
 }
+# 24-hour caps on top of the 15-minute windows, (per app, per user), same source: "Per App" of
+# a user-context endpoint counts every user of the app together. See x_limits for the headers.
+DAILY_LIMITS: dict[str, tuple[int | None, int | None]] = {
+    "/2/dm_conversations/with/:participant_id/messages": (1_440, 1_440),
+}
+DAY_SECONDS = 86_400.0
 
 
 def problem(status: int, detail: str | None = None) -> dict[str, Any]:
@@ -223,67 +232,6 @@ def decode_token(token: str) -> str | None:
         return str(int(token[len("7140dibd") :], 36))
     except ValueError:
         return None
-
-
-@dataclass
-class _Window:
-    started: float
-    used: int = 0
-
-
-class RateLimits:
-    """15-minute windows per (endpoint, principal), with limits from RATE_LIMITS or overrides."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._windows: dict[tuple[str, str], _Window] = {}
-        self.overrides: dict[str, tuple[int, float]] = {}
-
-    def needs_user(self, endpoint: str) -> bool:
-        return RATE_LIMITS[endpoint][0] is None
-
-    def set_limit(self, endpoint: str, limit: int, window: float = WINDOW_SECONDS) -> None:
-        if endpoint not in RATE_LIMITS:
-            raise ValueError(f"unknown endpoint {endpoint!r}; known: {sorted(RATE_LIMITS)}")
-        self.overrides[endpoint] = (limit, window)
-        for key in [key for key in self._windows if key[0] == endpoint]:
-            del self._windows[key]
-
-    def clear(self) -> None:
-        self._windows.clear()
-        self.overrides.clear()
-
-    def take(self, endpoint: str, principal: str, app_only: bool) -> bool:
-        """Count one request; False when the window is already used up (the caller answers 429)."""
-        limit, _ = self._limit(endpoint, app_only)
-        window = self._window(endpoint, principal)
-        if window.used >= limit:
-            return False
-        window.used += 1
-        return True
-
-    def headers(self, endpoint: str, principal: str, app_only: bool) -> dict[str, str]:
-        limit, span = self._limit(endpoint, app_only)
-        window = self._window(endpoint, principal)
-        return {
-            "x-rate-limit-limit": str(limit),
-            "x-rate-limit-remaining": str(max(limit - window.used, 0)),
-            "x-rate-limit-reset": str(math.ceil(window.started + span)),
-        }
-
-    def _limit(self, endpoint: str, app_only: bool) -> tuple[int, float]:
-        if endpoint in self.overrides:
-            return self.overrides[endpoint]
-        per_app, per_user = RATE_LIMITS[endpoint]
-        return (per_app if app_only and per_app is not None else per_user), WINDOW_SECONDS
-
-    def _window(self, endpoint: str, principal: str) -> _Window:
-        now = self._clock()
-        _, span = self.overrides.get(endpoint, (0, WINDOW_SECONDS))
-        window = self._windows.get((endpoint, principal))
-        if window is None or now >= window.started + span:
-            window = self._windows[(endpoint, principal)] = _Window(now)
-        return window
 
 
 PROBLEM_JSON = "application/problem+json"
