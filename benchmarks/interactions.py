@@ -36,7 +36,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import SlackUser
 from bot.sandbox.x_api import XFake
 from bot.services import Services, build_services
-from bot.sources.x import parse_page
+from bot.sources.x_parse import parse_page
 
 REDIS_URL = os.environ.get("EARSHOT_INTERACTIONS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

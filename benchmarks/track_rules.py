@@ -39,7 +39,8 @@ from bot.pipeline.track_poll import PollerConfig, TrackPoller, build_track_polle
 from bot.pipeline.track_route import TrackRouter
 from bot.sandbox.slack_api import SlackFake
 from bot.services import build_services
-from bot.sources.x import Page, XSource
+from bot.sources.x import XSource
+from bot.sources.x_parse import Page
 from bot.store import keys
 from bot.store.tracks import TrackStore
 

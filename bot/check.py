@@ -50,10 +50,30 @@ def find_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def find_warnings(settings: Settings) -> list[str]:
+    """What works but should be changed: a public channel receiving customers' DMs."""
+    channel = settings.slack_dm_channel or settings.slack_mentions_channel
+    if not channel:
+        return []
+    try:
+        info = build_services(settings).slack.conversations_info(channel=channel)
+    except (SlackApiError, OSError):
+        return []  # an unreachable Slack or unknown channel is a problem reported elsewhere
+    if (info.get("channel") or {}).get("is_private"):
+        return []
+    name = "SLACK_DM_CHANNEL" if settings.slack_dm_channel else "SLACK_MENTIONS_CHANNEL"
+    return [
+        f"{name}: <#{channel}> is public, and customers' direct messages land there: set "
+        "SLACK_DM_CHANNEL to a private channel"
+    ]
+
+
 def run_check(settings: Settings) -> int:
     problems = find_problems(settings)
     for line in problems:
         print(f"earshot: {line}", file=sys.stderr)
+    for line in [] if problems else find_warnings(settings):
+        print(f"earshot: warning: {line}", file=sys.stderr)
     if not problems:
         print("earshot: configuration OK (Redis, Slack and X answer)")
     return 1 if problems else 0

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     slack_api_base_url: str = "https://slack.com/api/"
     slack_mentions_channel: str | None = None
     slack_escalation_channel: str | None = None
+    # Where a DM from someone with no case becomes a card (unset: the mentions channel).
+    slack_dm_channel: str | None = None
     x_api_base_url: str = "https://api.twitter.com"
     x_bearer_token: SecretStr | None = None
     x_api_key: SecretStr | None = None
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     x_access_token_secret: SecretStr | None = None
     x_access_tier: XAccessTier = "self-serve"
     x_poll_interval_seconds: float = Field(default=60.0, gt=0)
+    # GET /2/dm_events allows 15 requests per 15 minutes per user: at most one a minute.
+    x_dm_poll_interval_seconds: float = Field(default=60.0, ge=60)
     redis_url: str = "redis://localhost:6379/0"
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -69,6 +73,9 @@ class Settings(BaseSettings):
     # Data lifecycle (bot/store/retention.py): per-case keys, and the audit trail (may be longer).
     case_retention_days: float = Field(default=180.0, gt=0)
     audit_retention_days: float = Field(default=400.0, gt=0)
+    # Direct messages (Move to DM): their text lives this long, whatever the case's retention.
+    dm_retention_days: float = Field(default=30.0, gt=0)
+    dm_template: str = "Hi {first_name}, could you send us your order number here? Thank you!"
 
     @field_validator("reply_allowed_groups", mode="before")
     @classmethod
@@ -131,6 +138,7 @@ class Settings(BaseSettings):
         found += _channel_problem(
             "SLACK_ESCALATION_CHANNEL", self.slack_escalation_channel, required=False
         )
+        found += _channel_problem("SLACK_DM_CHANNEL", self.slack_dm_channel, required=False)
         return found
 
     def _x_problems(self) -> list[str]:

@@ -27,6 +27,12 @@ def button_value(body: dict[str, Any]) -> str:
     return str(first.get("value") or "")
 
 
+def action_id(body: dict[str, Any]) -> str:
+    actions = body.get("actions")
+    first = _dict(actions[0]) if isinstance(actions, list) and actions else {}
+    return str(first.get("action_id") or "")
+
+
 def trigger_id(body: dict[str, Any]) -> str:
     return str(body.get("trigger_id") or "")
 

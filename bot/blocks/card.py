@@ -46,7 +46,11 @@ BLOCK_ACTIONS = "card_actions"
 BLOCK_MARKS = "card_marks"
 
 # How a card is marked out (Mention.marks, set by /track routing).
-MARK_LABELS = {"high-priority": ":rotating_light: *High priority*", "vip": ":star: *VIP author*"}
+MARK_LABELS = {
+    "high-priority": ":rotating_light: *High priority*",
+    "vip": ":star: *VIP author*",
+    "dm": ":lock: *Direct message* (private: answer with Reply in DM)",
+}
 
 _COUNT_UNITS = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"))
 _LINKABLE_NOTE = re.compile(r"https?://[^\s<>|]+")
@@ -76,13 +80,17 @@ def build_card(
         blocks.insert(3, history)
     if actions:
         blocks.append(_actions_block(mention.post_id, actions))
-    if mention.marks:
-        blocks.insert(0, _marks_block(mention.marks))
+    marks = (*mention.marks, "dm") if mention.is_dm else mention.marks
+    if marks:
+        blocks.insert(0, _marks_block(marks))
     return blocks
 
 
 def card_fallback_text(mention: Mention) -> str:
-    """The notification `text` sent with the card: one short, escaped line."""
+    """The notification `text` sent with the card: one short, escaped line (for a direct
+    message, who wrote but not what)."""
+    if mention.is_dm:
+        return f"Direct message from @{escape_mrkdwn(mention.author.username)}"
     lead = f"New mention from @{escape_mrkdwn(mention.author.username)}"
     excerpt = " ".join(mention.text.split())  # newlines make a poor notification
     if not excerpt:
@@ -94,9 +102,10 @@ def render_card(
     mention: Mention, case: Case | None, tier: str, revoked: frozenset[str] = frozenset()
 ) -> list[Block]:
     """The card with the buttons that work for this case and this X account."""
+    primary = (Action.REPLY, Action.REPLY_IN_DM)
     actions = [
-        CardAction(LABELS[a], a.value, "primary" if a is Action.REPLY else None)
-        for a in card_actions(case, tier, revoked)
+        CardAction(LABELS[a], a.value, "primary" if a in primary else None)
+        for a in card_actions(case, tier, revoked, dm=mention.is_dm)
     ]
     return build_card(mention, case, actions=actions)
 
@@ -138,7 +147,8 @@ def _text_block(text: str) -> Block:
 
 
 def _meta_block(mention: Mention) -> Block:
-    parts = [f"<{escape_mrkdwn(mention.url)}|Open on X>", slack_date(mention.created_at)]
+    label = "Open the conversation on X" if mention.is_dm else "Open on X"
+    parts = [f"<{escape_mrkdwn(mention.url)}|{label}>", slack_date(mention.created_at)]
     if mention.edited_at is not None:
         parts.append(f"_edited_ {slack_time(mention.edited_at, 'at')}")
     rules = mention.rule_labels or mention.rules
@@ -175,6 +185,8 @@ def _case_marks(case: Case | None) -> list[str]:
         marks.append(f"liked by <@{escape_mrkdwn(case.liked_by)}>")
     if case.reposted_by:
         marks.append(f"reposted by <@{escape_mrkdwn(case.reposted_by)}>")
+    if case.dm_by:
+        marks.append(f":lock: moved to DM by <@{escape_mrkdwn(case.dm_by)}>")
     return marks
 
 

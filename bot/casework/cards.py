@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import redis
 import structlog
 from slack_sdk import WebClient
@@ -13,6 +15,7 @@ from bot.domain.mention import Mention
 from bot.services import Services
 from bot.store.cases import CaseStore
 from bot.store.conversations import Conversations
+from bot.store.dms import DmStore
 from bot.store.rights import revoked_rights
 
 log = structlog.get_logger()
@@ -46,6 +49,9 @@ def update_card(client: redis.Redis, slack: WebClient, tier: str, post_id: str) 
     if found is None:
         return False
     case, mention = found
+    if mention.is_dm:  # the text lives with the DM retention, not in the case
+        kept = DmStore(client).first_text(post_id)
+        mention = replace(mention, text=kept if kept is not None else "(message no longer kept)")
     blocks = render_card(mention, case, tier, revoked_rights(client))
     try:
         slack.chat_update(

@@ -21,7 +21,7 @@ from bot.domain.permissions import Person
 from bot.domain.reply import same_reply_text
 from bot.pipeline.own_poll import HandleLater, OwnTimelinePoller
 from bot.services import Services
-from bot.sources.x import OwnPost
+from bot.sources.x_parse import OwnPost
 from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.doubts import Doubt, doubt_about, doubts_older_than, settle

@@ -21,6 +21,8 @@ class Action(StrEnum):
     UNREPOST = "unrepost"
     RESOLVE = "resolve"
     REOPEN = "reopen"
+    MOVE_TO_DM = "move_to_dm"
+    REPLY_IN_DM = "reply_in_dm"
 
 
 LABELS: dict[Action, str] = {
@@ -33,13 +35,15 @@ LABELS: dict[Action, str] = {
     Action.UNREPOST: "Undo repost",
     Action.RESOLVE: "Resolve",
     Action.REOPEN: "Reopen",
+    Action.MOVE_TO_DM: "Move to DM",
+    Action.REPLY_IN_DM: "Reply in DM",
 }
 
 # X rights per tier (contracts/x/docs/changelog.mdx: self-serve lost likes and quote posts on
 # 2026-04-20; since 2026-02-23 it may reply only to posts that mention or quote the account).
 TIER_RIGHTS: dict[str, frozenset[str]] = {
-    "self-serve": frozenset({"reply", "repost"}),
-    "enterprise": frozenset({"reply", "reply_unsummoned", "like", "repost", "quote"}),
+    "self-serve": frozenset({"reply", "repost", "dm"}),
+    "enterprise": frozenset({"reply", "reply_unsummoned", "like", "repost", "quote", "dm"}),
 }
 
 
@@ -56,7 +60,7 @@ def can_reply_via_api(mention: Mention, tier: str, revoked: frozenset[str] = fro
 
 
 def card_actions(
-    case: Case | None, tier: str, revoked: frozenset[str] = frozenset()
+    case: Case | None, tier: str, revoked: frozenset[str] = frozenset(), *, dm: bool = False
 ) -> list[Action]:
     """The buttons a card shows, in order. Only what works: an action the tier lacks is absent.
 
@@ -66,6 +70,10 @@ def card_actions(
     status = case.status if case is not None else CaseStatus.NEW
     if status is CaseStatus.RESOLVED:
         return [Action.REOPEN]
+    if dm:  # a direct message: answered in private only, nothing to like or repost
+        answer = [Action.REPLY_IN_DM] if "dm" in rights(tier, revoked) else []
+        claim = [Action.CLAIM] if status not in ANSWERED else []
+        return [*answer, *claim, Action.ESCALATE, Action.RESOLVE]
     if status is CaseStatus.DELETED:
         return [Action.RESOLVE]  # nothing to answer or like any more; it can still be closed
     allowed = rights(tier, revoked)
@@ -77,5 +85,7 @@ def card_actions(
         actions.append(Action.UNLIKE if case and case.liked_by else Action.LIKE)
     if "repost" in allowed:
         actions.append(Action.UNREPOST if case and case.reposted_by else Action.REPOST)
+    if "dm" in allowed:
+        actions.append(Action.MOVE_TO_DM)
     actions.append(Action.RESOLVE)
     return actions

@@ -53,6 +53,7 @@ class Case:
     claimed_at: float | None = None
     liked_by: str | None = None
     reposted_by: str | None = None
+    dm_by: str | None = None  # who moved the case to direct messages
 
     @property
     def answered(self) -> bool:

@@ -51,6 +51,14 @@ class Mention:
     edit_history: tuple[str, ...] = ()
     # Set when the author edited the post after its card was made (the card shows "edited").
     edited_at: float | None = None
+    # "post", or "dm": a direct message to the brand (post_id is then the DM event's id, and
+    # the text is private: it never goes public, nor into message metadata or logs).
+    kind: str = "post"
+    dm_conversation_id: str | None = None
+
+    @property
+    def is_dm(self) -> bool:
+        return self.kind == "dm"
 
     @property
     def earlier_versions(self) -> tuple[str, ...]:
@@ -59,6 +67,8 @@ class Mention:
 
     @property
     def url(self) -> str:
+        if self.is_dm:
+            return f"https://x.com/messages/{self.dm_conversation_id or ''}"
         return f"https://x.com/{self.author.username}/status/{self.post_id}"
 
     def to_json(self) -> str:
@@ -95,6 +105,8 @@ class Mention:
             history=CustomerHistory.from_dict(data["history"]) if data.get("history") else None,
             edit_history=tuple(str(i) for i in data.get("edit_history") or ()),
             edited_at=float(data["edited_at"]) if data.get("edited_at") else None,
+            kind=str(data.get("kind") or "post"),
+            dm_conversation_id=data.get("dm_conversation_id"),
         )
 
 

@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from bot.domain.mention import Mention
 from bot.pipeline.card_post import CardPoster, DeliveryPostponed, ItemRefused
 from bot.pipeline.delivery_failures import DeliveryFailures
+from bot.pipeline.dm_delivery import DmDelivery
 from bot.pipeline.edits import EditApplier
 from bot.pipeline.followups import AwaitingCase, FollowupThreader
 from bot.pipeline.history import HistoryLookup
@@ -57,6 +58,8 @@ class DeliveryConfig:
     batch: int = 10
     tier: str = "self-serve"
     max_attempts: int = 5
+    dm_channel: str = ""  # where DMs from people with no case go ("" = default_channel)
+    dm_retention_days: float = 30.0
 
 
 class Deliverer:
@@ -86,6 +89,13 @@ class Deliverer:
         self.followups = FollowupThreader(client, slack, self.poster, config.tier)
         self.history = HistoryLookup(client, slack)
         self.edits = EditApplier(client, slack, config.tier, clock)
+        self.dms = DmDelivery(
+            client,
+            slack,
+            self.poster,
+            config.dm_channel or config.default_channel,
+            config.dm_retention_days,
+        )
         self.on_followup = list(on_followup)
         self.failures = DeliveryFailures(
             client,
@@ -206,7 +216,11 @@ class Deliverer:
             lock.release()
 
     def _deliver_locked(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
-        """An edit of a carded post updates it; a follow-up joins its case; else a card."""
+        """A DM goes to its case or its own card; an edit of a carded post updates it; a
+        follow-up joins its case; else a card."""
+        if mention.is_dm:
+            self._deliver_dm(entry_id, mention, lock)
+            return
         edit = self.edits.target(mention)
         if edit is not None:
             self._commit(
@@ -220,6 +234,24 @@ class Deliverer:
             self._thread_followup(entry_id, mention, case_id, lock)
         else:
             self._card(entry_id, mention, lock)
+
+    def _deliver_dm(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
+        case = self.dms.case_for(mention)
+        if case is None:
+            channel, ts = self.poster.post_once(mention, self.dms.channel, lock)
+            self._record(entry_id, mention, channel, ts, lock, also=self.dms.queue_card)
+            return
+        channel, ts = self.dms.post_in_thread(mention, case, lock)
+
+        def queue(pipe: redis.client.Pipeline) -> None:
+            self.dms.queue_threaded(pipe, mention, case.post_id, channel, ts)
+            pipe.hincrby(keys.METRICS, "dms_threaded", 1)
+            for hook in self.on_followup:
+                hook(pipe, mention, case.post_id)
+
+        self._commit(entry_id, mention.post_id, lock, queue)
+        log.info("dm_threaded", case=case.post_id, dm_event=mention.post_id)  # never the text
+        self.followups.refresh_card(case.post_id)
 
     def _card(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
         channel, mention = self._placed(mention)
@@ -270,10 +302,18 @@ class Deliverer:
             lock.release()
 
     def _record(
-        self, entry_id: str, mention: Mention, channel: str, ts: str, lock: ItemLock
+        self,
+        entry_id: str,
+        mention: Mention,
+        channel: str,
+        ts: str,
+        lock: ItemLock,
+        also: Callable[[redis.client.Pipeline, Mention], None] | None = None,
     ) -> None:
         def queue(pipe: redis.client.Pipeline) -> None:
             self.cases.record_delivery(pipe, mention, channel, ts)
+            if also is not None:
+                also(pipe, mention)
             self.followups.conversations.queue_case(pipe, mention)
             self.history.store.queue_case(pipe, mention)
             pipe.hincrby(keys.METRICS, "cards_posted", 1)

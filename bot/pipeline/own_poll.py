@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import structlog
 
 from bot.pipeline.poll import EMPTY_TIMELINE, MAX_PAGES_PER_ROUND, MentionsPoller
-from bot.sources.x import OwnPost
+from bot.sources.x_parse import OwnPost
 from bot.store import keys
 
 log = structlog.get_logger()

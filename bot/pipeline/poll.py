@@ -33,10 +33,11 @@ class MentionsPoller:
     """Polls one X timeline under a lease; subclasses poll another (`name`, `_round`)."""
 
     @classmethod
-    def for_worker(cls, services: Services, **extra: Any) -> Self:
+    def for_worker(cls, services: Services, interval: float | None = None, **extra: Any) -> Self:
         """The poller as a worker runs it: its own lease (3 intervals, at least 30 s), the
-        services' X source, health, metrics and clock."""
-        interval = services.settings.x_poll_interval_seconds
+        services' X source, health, metrics and clock; `interval` defaults to
+        X_POLL_INTERVAL_SECONDS."""
+        interval = interval or services.settings.x_poll_interval_seconds
         ttl_ms = int(max(interval * 3, 30) * 1000)
         return cls(
             source=services.x,

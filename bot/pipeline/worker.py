@@ -10,6 +10,7 @@ import structlog
 from bot.casework.autoreply import AutoReplySender
 from bot.casework.own_replies import build_own_poller
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
+from bot.pipeline.dm_poll import DmPoller
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.poll import MentionsPoller
@@ -41,6 +42,8 @@ class Worker:
                 retry_seconds=settings.delivery_retry_seconds,
                 tier=settings.x_access_tier,
                 max_attempts=settings.delivery_max_attempts,
+                dm_channel=settings.slack_dm_channel or "",
+                dm_retention_days=settings.dm_retention_days,
             ),
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
             on_recorded=[sla_record_hook(services.redis, services.clock)],
@@ -50,11 +53,13 @@ class Worker:
         )
         self.timers = TimerLoop(services, autoreply=AutoReplySender(services))
         self.own_poller = build_own_poller(services)
+        self.dm_poller = DmPoller.for_worker(services, settings.x_dm_poll_interval_seconds)
 
         # Background loops beside delivery: each runs until `stop` is set, restarted on a crash.
         self.loops: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("mentions-poller", self.poller.run),
             ("own-timeline-poller", self.own_poller.run),
+            ("dm-poller", self.dm_poller.run),
             ("track-poller", build_track_poller(services).run),
             ("timers", self.timers.run),
             ("escalation-webhooks", EscalationWebhookSender(services).run),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +13,8 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from bot.config import Settings
-from bot.domain.mention import Author, Mention
+from bot.domain.mention import Author
+from bot.sources.x_parse import OwnPage, Page, parse_dm_page, parse_own_page, parse_page
 
 log = structlog.get_logger()
 
@@ -32,6 +31,7 @@ USER_FIELDS = ["name", "username", "public_metrics", "verified", "verified_type"
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 SEARCH_ENDPOINT = "tweets/search/recent"  # key of its x-rate-limit-* headers in rate_limits
 OWN_TIMELINE_ENDPOINT = "users/tweets"
+DM_EVENTS_ENDPOINT = "dm_events"
 
 ErrorKind = Literal["rate_limited", "unauthorized", "forbidden", "bad_request", "server", "network"]
 
@@ -71,31 +71,6 @@ class XError(Exception):
         # A network failure after the request may have reached X (a read timeout, a connection
         # dropped mid-answer): for a write, its outcome is unknown.
         self.maybe_delivered = maybe_delivered
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    mentions: list[Mention]
-    newest_id: str | None
-    next_token: str | None
-    result_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class OwnPost:
-    """A post by our own account, as the own-timeline poll sees it."""
-
-    id: str
-    text: str
-    created_at: datetime
-    replied_to: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class OwnPage:
-    posts: list[OwnPost]
-    newest_id: str | None
-    next_token: str | None
 
 
 @dataclass(slots=True)
@@ -177,6 +152,24 @@ class XSource:
             user_auth=True,
         )
         return parse_own_page(body)
+
+    def dm_events_page(self, pagination_token: str | None, max_results: int = 100) -> Page:
+        """One page of the account's DM events (GET /2/dm_events, user auth), newest first;
+        the customers' MessageCreate events come back as Mentions of kind "dm"."""
+        me = self.me()
+        body = self.call(
+            DM_EVENTS_ENDPOINT,
+            self.client.get_direct_message_events,
+            pagination_token=pagination_token,
+            max_results=max(1, min(100, max_results)),
+            event_types="MessageCreate",
+            dm_event_fields=["id", "event_type", "text", "sender_id", "created_at",
+                             "dm_conversation_id"],
+            expansions=["sender_id"],
+            user_fields=USER_FIELDS,
+            user_auth=True,
+        )  # fmt: skip
+        return parse_dm_page(body, me)
 
     def search_page(
         self,
@@ -269,108 +262,6 @@ def _classify(error: tweepy.HTTPException) -> XError:
     return XError(kind, detail, status=status, body=body)
 
 
-def parse_page(body: dict[str, Any], me: Author, rules: tuple[str, ...]) -> Page:
-    """Turn one X page into Mentions: skips our own posts, pure reposts and malformed items."""
-    includes = body.get("includes") or {}
-    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
-    referenced = {str(t.get("id")): t for t in includes.get("tweets") or [] if isinstance(t, dict)}
-    mentions: list[Mention] = []
-    for item in body.get("data") or []:
-        try:
-            mention = _parse_post(item, users, referenced, me, rules)
-        except (KeyError, TypeError, ValueError) as error:
-            post_id = item.get("id") if isinstance(item, dict) else None
-            log.warning("x_item_malformed", post_id=post_id, error=repr(error))
-            continue
-        if mention is not None:
-            mentions.append(mention)
-    meta = body.get("meta") or {}
-    return Page(
-        mentions=mentions,
-        newest_id=_str_or_none(meta.get("newest_id")),
-        next_token=_str_or_none(meta.get("next_token")),
-        result_count=int(meta.get("result_count") or 0),
-    )
-
-
-def parse_own_page(body: dict[str, Any]) -> OwnPage:
-    """Our own posts of one page; a malformed item is logged and left out."""
-    posts: list[OwnPost] = []
-    for item in body.get("data") or []:
-        try:
-            refs = item.get("referenced_tweets") or []
-            replied_to = next(
-                (str(r["id"]) for r in refs if r.get("type") == "replied_to" and r.get("id")),
-                None,
-            )
-            created = datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
-            text = html.unescape(str(item["text"]))
-            posts.append(OwnPost(str(item["id"]), text, created, replied_to))
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            post_id = item.get("id") if isinstance(item, dict) else None
-            log.warning("x_own_item_malformed", post_id=post_id, error=repr(error))
-    meta = body.get("meta") or {}
-    return OwnPage(posts, _str_or_none(meta.get("newest_id")), _str_or_none(meta.get("next_token")))
-
-
-def _parse_post(
-    item: dict[str, Any],
-    users: dict[str, Any],
-    referenced: dict[str, Any],
-    me: Author,
-    rules: tuple[str, ...],
-) -> Mention | None:
-    post_id, author_id = str(item["id"]), str(item["author_id"])
-    text = html.unescape(str(item["text"]))  # X escapes &, < and > in post text
-    if not post_id.isdigit():
-        raise ValueError("post id is not numeric")
-    if author_id == me.id:
-        return None  # our own post (a reply of ours that mentions us back)
-    refs = item.get("referenced_tweets") or []
-    if any(ref.get("type") == "retweeted" for ref in refs):
-        return None  # a pure repost carries nothing new to answer
-    user = users.get(author_id) or {}
-    metrics = user.get("public_metrics") or {}
-    author = Author(
-        id=author_id,
-        username=str(user.get("username") or author_id),
-        name=str(user.get("name") or user.get("username") or author_id),
-        followers=int(metrics.get("followers_count") or 0),
-        verified=bool(user.get("verified")) or user.get("verified_type") in ("blue", "business"),
-    )
-    return Mention(
-        post_id=post_id,
-        text=text,
-        author=author,
-        created_at=datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00")),
-        rules=rules,
-        conversation_id=_str_or_none(item.get("conversation_id")),
-        replied_to=next(
-            (str(ref["id"]) for ref in refs if ref.get("type") == "replied_to" and ref.get("id")),
-            None,
-        ),
-        summons_us=_summons(item, refs, referenced, me),
-        edit_history=tuple(str(i) for i in item.get("edit_history_tweet_ids") or () if i),
-    )
-
-
-def _summons(
-    item: dict[str, Any], refs: list[dict[str, Any]], referenced: dict[str, Any], me: Author
-) -> bool:
-    """Did the author @mention us or quote one of our posts? (X's rule for API replies.)"""
-    entities = item.get("entities") or {}
-    handles = {str(m.get("username", "")).lower() for m in entities.get("mentions") or []}
-    if me.username.lower() in handles:
-        return True
-    if re.search(rf"@{re.escape(me.username)}\b", str(item["text"]), re.IGNORECASE):
-        return True
-    for ref in refs:
-        quoted = referenced.get(str(ref.get("id")))
-        if ref.get("type") == "quoted" and quoted and str(quoted.get("author_id")) == me.id:
-            return True
-    return False
-
-
 def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
@@ -380,7 +271,3 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
+from dataclasses import replace
 
 import redis
 
@@ -56,14 +57,16 @@ class CaseStore:
     def record_delivery(
         self, pipe: redis.client.Pipeline, mention: Mention, channel: str, ts: str
     ) -> None:
-        """Queue the new case on `pipe` (the caller's MULTI, together with the stream ack)."""
+        """Queue the new case on `pipe` (the caller's MULTI, together with the stream ack). A
+        direct message's text is not kept here: it lives with the DM retention (DmStore)."""
+        stored = replace(mention, text="") if mention.is_dm else mention
         pipe.hset(
             keys.case(mention.post_id),
             mapping={
                 "channel": channel,
                 "ts": ts,
                 "status": CaseStatus.NEW.value,
-                "mention": mention.to_json(),
+                "mention": stored.to_json(),
                 "delivered_at": f"{time.time():.3f}",
             },
         )
@@ -92,6 +95,7 @@ class CaseStore:
             claimed_at=float(raw["claimed_at"]) if holder and raw.get("claimed_at") else None,
             liked_by=raw.get("liked_by") or None,
             reposted_by=raw.get("reposted_by") or None,
+            dm_by=raw.get("dm_by") or None,
         )
         return case, Mention.from_json(raw["mention"])
 

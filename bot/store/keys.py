@@ -95,6 +95,26 @@ def in_doubt(post_id: str) -> str:
 IN_DOUBT = f"{PREFIX}:doubt"  # zset: post ids with a reply in doubt -> when it was sent
 
 
+def dm_send(post_id: str, draft_hash: str) -> str:
+    """Idempotency record of one direct message of one case."""
+    return f"{PREFIX}:dm:send:{post_id}:{draft_hash}"
+
+
+def dm_case(author_id: str) -> str:
+    """X user id -> the case their direct messages belong to (set by Move to DM)."""
+    return f"{PREFIX}:dm:case:{author_id}"
+
+
+def dm_log(post_id: str) -> str:
+    """List of the case's direct messages (JSON: at, who, text), kept DM_RETENTION_DAYS."""
+    return f"{PREFIX}:dm:log:{post_id}"
+
+
+def dm_message(channel: str, ts: str) -> str:
+    """Marks a Slack message that shows a direct message: never a draft for a public reply."""
+    return f"{PREFIX}:dm:msg:{channel}:{ts}"
+
+
 def claim(post_id: str) -> str:
     return f"{PREFIX}:claim:{post_id}"
 

@@ -12,12 +12,17 @@ from slack_sdk import WebClient
 from bot.app import guarded
 from bot.casework.reply_flow import ReplyContext
 from bot.services import Services
+from bot.store.dms import DmStore
 from handlers.actions.reply import open_for, tell
 
 CALLBACK_ID = "send_as_reply"
 NOT_IN_A_CARD_THREAD = (
     "“Send as reply” works on a message in the thread of a mention card: draft the reply "
     "there, then use the shortcut on that message."
+)
+FROM_A_DM = (
+    "This message shows a direct message: it stays private and cannot be sent as a public "
+    "reply. Use “Send as DM” to answer in the DM."
 )
 _SLACK_LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
 _SLACK_REFERENCE = re.compile(r"<[@#!][^>]*>")
@@ -40,6 +45,11 @@ def send_as_reply(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     post_id = services.cases.post_id_for_message(channel, thread_ts) if thread_ts else None
     if post_id is None or message.get("ts") == thread_ts:
         tell(services, body, user_id, NOT_IN_A_CARD_THREAD)
+        return
+    if DmStore(services.redis, services.settings.dm_retention_days).is_dm_message(
+        channel, str(message.get("ts", ""))
+    ):
+        tell(services, body, user_id, FROM_A_DM)
         return
     author = message.get("user") or "someone"
     ctx = ReplyContext(

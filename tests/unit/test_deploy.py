@@ -68,14 +68,17 @@ def test_schema_refs_are_really_followed() -> None:
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
 def test_manifest_has_the_slash_commands_and_the_reply_shortcut(path: Path) -> None:
-    """/track, /earshot and /oncall exist, and the message shortcut `send_as_reply` is named
-    "Send as reply"."""
+    """/track, /earshot and /oncall exist, and the message shortcuts `send_as_reply` and
+    `send_as_dm` are named "Send as reply" and "Send as DM"."""
     features = load_yaml(path)["features"]
     assert {c["command"] for c in features["slash_commands"]} == SLASH_COMMANDS
-    shortcuts = [s for s in features["shortcuts"] if s["callback_id"] == "send_as_reply"]
-    assert len(shortcuts) == 1
-    assert shortcuts[0]["type"] == "message"
-    assert shortcuts[0]["name"] == "Send as reply"
+    shortcuts = {s["callback_id"]: s for s in features["shortcuts"]}
+    assert {name: s["type"] for name, s in shortcuts.items()} == {
+        "send_as_reply": "message",
+        "send_as_dm": "message",
+    }
+    assert shortcuts["send_as_reply"]["name"] == "Send as reply"
+    assert shortcuts["send_as_dm"]["name"] == "Send as DM"
 
 
 def test_http_manifest_sends_everything_to_slack_events() -> None:
