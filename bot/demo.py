@@ -119,7 +119,7 @@ def run_demo(seconds: float = 0) -> int:
         f"http://127.0.0.1:{server.effective_port}/slack/events", SIGNING_SECRET, slack
     )
     try:
-        _show(x, slack, services, stop, seconds, colleague)
+        _show(x, slack, services, stop, seconds, colleague, worker)
     finally:
         worker.stop.set()
         server.close()
@@ -135,6 +135,10 @@ REPLY_TO = "kenji_t"
 KENJI = ("3002", "kenji_t", "田中健二")
 BRAND = ("1000", "earshot_co", "Earshot Co")
 FOLLOW_UP = "@earshot_co 更新したら直りました。でもログインが遅いです…"
+DM_TO = ("3004", "ivan_petrov", "Иван Петров")
+DM_TEXT = "Иван, пришлите, пожалуйста, номер заказа и последние 4 цифры карты."
+DM_NOTE = "@ivan_petrov Мы написали вам в личные сообщения 📩"
+DM_ANSWER = "Заказ 4711, карта …0042. Спасибо!"
 ON_X_TEXT = "@kenji_t ありがとうございます。ログインの件はチームに共有しました🙏"
 REPLY_TEXT = (
     "@kenji_t ご不便をおかけしてすみません🙏 バージョン1.2.1で修正しました。更新をお試しください。"
@@ -148,14 +152,16 @@ def _show(
     stop: threading.Event,
     seconds: float,
     colleague: SlackUser,
+    worker: Worker,
 ) -> None:
     """Seed the sample mentions one by one, print every card as it lands or changes, and once
-    all are in, have a colleague answer one of them through the real Reply button and modal."""
+    all are in, have a colleague answer one of them through the real Reply button and modal,
+    then follow the conversations (a follow-up, a reply on X, a move to DM)."""
     deadline = time.monotonic() + seconds if seconds else None
     _wait_for_checkpoint(services, stop)
     pending, seen = list(SAMPLES), dict[str, str]()
     next_seed, replied = time.monotonic(), False
-    conversation = Conversation(x, slack)
+    conversation = Conversation(x, slack, colleague, worker)
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if pending and time.monotonic() >= next_seed:
             author_id, username, name, followers, text = pending.pop(0)
@@ -211,13 +217,16 @@ def _colleague_replies(
 
 class Conversation:
     """After the reply: Kenji answers it on X (the follow-up threads into his case), and the
-    support lead answers him in X's own app (the card says Replied on X)."""
+    support lead answers him in X's own app (the card says Replied on X). Then Alice moves
+    Ivan's double charge to a direct message, and Ivan answers there."""
 
-    def __init__(self, x: XFake, slack: SlackFake) -> None:
-        self.x, self.slack = x, slack
+    def __init__(self, x: XFake, slack: SlackFake, colleague: SlackUser, worker: Worker) -> None:
+        self.x, self.slack, self.colleague, self.worker = x, slack, colleague, worker
         self.follow_up: str | None = None
         self.shown: set[str] = set()
         self.answered_on_x = False
+        self.moved_to_dm = False
+        self.dm_answered = False
 
     def step(self) -> None:
         ours = self.x.posts_by_us()
@@ -235,12 +244,45 @@ class Conversation:
                 say(f"\n[In the card's thread]\n{text}\n" + "─" * 72)
                 if "Customer replied" in text and not self.answered_on_x:
                     self._answer_on_x()
+                elif "outside Earshot" in text and not self.moved_to_dm:
+                    self._move_to_dm()
+                elif "DM to @ivan_petrov" in text and not self.dm_answered:
+                    self._ivan_answers()
 
     def _answer_on_x(self) -> None:
         refs = [{"type": "replied_to", "id": self.follow_up or ""}]
         self.x.add_post(ON_X_TEXT, author=BRAND, referenced_tweets=refs)
         self.answered_on_x = True
         say("→ X: the support lead answers in X's own app, outside Earshot")
+
+    def _move_to_dm(self) -> None:
+        self.moved_to_dm = True
+        card = next(m for m in self.slack.messages(CHANNEL) if f"@{DM_TO[1]}" in str(m["blocks"]))
+        post_id = card["metadata"]["event_payload"]["post_id"]
+        say(f"\n← Slack: Alice presses Move to DM on @{DM_TO[1]}'s card (an account detail)")
+        before = len(self.slack.views())
+        self.colleague.block_action("move_to_dm", post_id, user="U0ALICE", message_ts=card["ts"])
+        deadline = time.monotonic() + 5
+        while len(self.slack.views()) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        view = self.slack.views()[-1]
+        values: dict[str, dict[str, Any]] = {
+            "dm_text": {"dm_text": {"type": "plain_text_input", "value": DM_TEXT}},
+            "dm_public_note_on": {
+                "dm_public_note_on": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}
+            },
+            "dm_public_note": {"dm_public_note": {"type": "plain_text_input", "value": DM_NOTE}},
+        }
+        say(f"← Slack: she writes the DM “{DM_TEXT}” and the public note “{DM_NOTE}”")
+        self.colleague.view_submission(
+            "move_to_dm", values, private_metadata=view["private_metadata"]
+        )
+
+    def _ivan_answers(self) -> None:
+        self.dm_answered = True
+        self.x.add_dm(DM_TO, DM_ANSWER)
+        say(f"→ X: @{DM_TO[1]} answers in the DM (private): “{DM_ANSWER}”")
+        self.worker.dm_poller.poll_once()  # the demo reads DMs now, not at the next minute
 
 
 def _wait_for_checkpoint(services: Any, stop: threading.Event) -> None:

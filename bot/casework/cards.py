@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from typing import Any
 
 import redis
 import structlog
@@ -19,6 +21,9 @@ from bot.store.dms import DmStore
 from bot.store.rights import revoked_rights
 
 log = structlog.get_logger()
+
+RATE_LIMIT_TRIES = 4
+MAX_RATE_LIMIT_WAIT = 10.0
 
 
 def load_case(services: Services, post_id: str) -> tuple[Case, Mention] | None:
@@ -66,8 +71,20 @@ def update_card(client: redis.Redis, slack: WebClient, tier: str, post_id: str) 
 def say_in_thread(services: Services, case: Case, text: str) -> None:
     """A message in the card's thread (staff see what happened where they talk about it)."""
     try:
-        services.slack.chat_postMessage(
-            channel=case.channel, thread_ts=case.ts, text=text, unfurl_links=False
-        )
+        post_message(services.slack, channel=case.channel, thread_ts=case.ts, text=text)
     except (SlackApiError, OSError) as error:
         log.warning("thread_message_failed", post_id=case.post_id, error=repr(error))
+
+
+def post_message(slack: WebClient, **message: Any) -> Any:
+    """chat.postMessage that waits out Slack's 429s (Retry-After, a few times, briefly): a
+    note in a busy channel's thread arrives late rather than not at all."""
+    for attempt in range(RATE_LIMIT_TRIES):
+        try:
+            return slack.chat_postMessage(unfurl_links=False, **message)
+        except SlackApiError as error:
+            if error.response.status_code != 429 or attempt == RATE_LIMIT_TRIES - 1:
+                raise
+            wait = float(error.response.headers.get("Retry-After", 1) or 1)
+            time.sleep(min(wait, MAX_RATE_LIMIT_WAIT))
+    raise AssertionError("unreachable")

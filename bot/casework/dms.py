@@ -11,7 +11,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.text import escape_mrkdwn
-from bot.casework.cards import refresh_card
+from bot.casework.cards import post_message, refresh_card
 from bot.casework.sending import SendOutcome, send_reply, stop_sla_clock
 from bot.domain.case import Case, CaseStatus
 from bot.domain.mention import Mention
@@ -99,8 +99,8 @@ def say_dm_in_thread(
     """A direct message shown in the case's thread, marked as one so that no shortcut can make
     it a public reply; its ts, or None when Slack refused (logged)."""
     try:
-        posted = services.slack.chat_postMessage(
-            channel=case.channel, thread_ts=case.ts, text=text, blocks=blocks, unfurl_links=False
+        posted = post_message(
+            services.slack, channel=case.channel, thread_ts=case.ts, text=text, blocks=blocks
         )
     except (SlackApiError, OSError) as error:
         log.warning("dm_thread_message_failed", post_id=case.post_id, error=repr(error)[:120])

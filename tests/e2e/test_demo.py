@@ -123,14 +123,15 @@ def test_ctrl_c_stops_the_demo_cleanly(start_demo: StartDemo) -> None:
     assert "KeyboardInterrupt" not in demo.stderr()
 
 
-def test_demo_shows_a_follow_up_threading_into_its_case_and_a_reply_made_on_x(
+def test_demo_shows_a_follow_up_a_reply_made_on_x_and_a_case_moved_to_dm(
     start_demo: StartDemo,
 ) -> None:
     """After the colleague's reply, the customer answers it on X: the answer goes into the
     case's thread (no sixth card) and the card says Customer replied; the brand then answers in
-    X's own app, and the card says Replied on X."""
+    X's own app, and the card says Replied on X. Then a case moves to DM and the customer's DM
+    answer shows in its thread, marked private."""
     demo = start_demo([], TEST_REDIS_URL)
-    wait_until(lambda: "Replied on X, outside Earshot" in demo.stdout(), 60, "the reply on X")
+    wait_until(lambda: "*DM from @ivan_petrov*" in demo.stdout(), 90, "the customer's DM")
     demo.proc.send_signal(signal.SIGINT)
     assert demo.proc.wait(timeout=20) == 0, demo.stderr()
     output = demo.stdout()
@@ -138,3 +139,6 @@ def test_demo_shows_a_follow_up_threading_into_its_case_and_a_reply_made_on_x(
     assert "[In the card's thread]\n:speech_balloon: *Customer replied*" in output
     assert "*Status:* Customer replied at" in output
     assert "*Status:* Replied on X at" in output
+    assert ":lock: moved to DM by @U0ALICE" in output
+    assert ":lock: DM to @ivan_petrov by @U0ALICE" in output
+    assert "warning" not in output and "error" not in output.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.casework.cards import say_in_thread
 from bot.config import Settings
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
@@ -151,3 +152,17 @@ def test_approval_mode_holds_drafts_until_an_approver_approves(
         assert sent["user_id"] == "U0ALICE" and sent["drafted_by"] == "U0BOB"
     finally:
         driver.close()
+
+
+def test_thread_notes_wait_out_slacks_rate_limit_instead_of_being_lost(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """A busy channel answers 429 with Retry-After: the case's notes arrive late, all of them."""
+    post_id, ts = deliver(services, x_fake)
+    found = services.cases.get(post_id)
+    assert found is not None
+    slack_fake.set_rate(2, 1)  # two messages a second, no burst
+    for n in range(3):
+        say_in_thread(services, found[0], f"note {n}")
+    notes = [m["text"] for m in thread(slack_fake, ts)]
+    assert notes == ["note 0", "note 1", "note 2"]
