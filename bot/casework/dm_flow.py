@@ -81,7 +81,8 @@ def dm_limit_note(services: Services) -> str | None:
     when = clock_text(limit.reset)
     if limit.remaining == 0:
         return f"X's direct-message limit is reached: the next DM is possible at {when}."
-    return f"X allows {limit.remaining} more direct messages until {when}."
+    noun = "direct message" if limit.remaining == 1 else "direct messages"
+    return f"X allows {limit.remaining} more {noun} until {when}."
 
 
 def dm_form_problems(

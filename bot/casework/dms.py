@@ -23,6 +23,7 @@ from bot.sources.x import XError
 from bot.sources.x_write import XWriter
 from bot.store import keys
 from bot.store.audit import AuditLog
+from bot.store.dm_usage import DmUsage
 from bot.store.dms import DmMessage, DmStore
 from bot.store.rights import revoke_right
 
@@ -61,6 +62,7 @@ def move_to_dm(
         _conversation, event_id = XWriter(services.x).send_dm(mention.author.id, text)
     except XError as error:
         return DmOutcome(False, _refusal(services, key, error, mention))
+    DmUsage(services.redis).count("sends", 1, services.clock())
     _record(services, case, mention, text, sender, event_id)
     note = send_reply(services, case, mention, public_note, sender) if public_note else None
     return DmOutcome(True, "Direct message sent.", note)

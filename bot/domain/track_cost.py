@@ -2,7 +2,9 @@
 
 Prices from contracts/x/docs/pricing-pay-per-use.mdx: every post a search returns is a billed
 read at $0.005; the mentions timeline of our own account is an Owned Read at $0.001. A post read
-twice in one UTC day is billed once, so these figures are an upper bound.
+twice in one UTC day is billed once, so these figures are an upper bound. Direct messages cost
+$0.010 per DM event read and $0.015 per DM sent; they cannot be paused, so they come off the
+budget before any rule.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from bot.domain.track_rule import Priority, TrackRule
 
 POST_READ_USD = 0.005
 OWNED_READ_USD = 0.001
+DM_EVENT_READ_USD = 0.010  # each DM event GET /2/dm_events returns
+DM_SEND_USD = 0.015  # each DM sent
 DAY = 86_400.0
 MONTH_DAYS = 30.0
 # A rule's first minutes say little; extrapolating them to a month needs a floor on the window.
@@ -29,6 +33,12 @@ RATE_HEADROOM = 0.8  # leave a fifth of X's window for /track test and retries
 def monthly_cost(posts_per_day: float, *, owned: bool = False) -> float:
     """Dollars a month for this many billed reads a day."""
     return max(0.0, posts_per_day) * MONTH_DAYS * (OWNED_READ_USD if owned else POST_READ_USD)
+
+
+def dm_monthly_cost(reads_per_day: float, sends_per_day: float) -> float:
+    """Dollars a month for direct messages at this daily volume (read events and sends)."""
+    daily = max(0.0, reads_per_day) * DM_EVENT_READ_USD + max(0.0, sends_per_day) * DM_SEND_USD
+    return daily * MONTH_DAYS
 
 
 def posts_per_day(posts: int, window_seconds: float) -> float:

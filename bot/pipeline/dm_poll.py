@@ -14,6 +14,7 @@ import structlog
 
 from bot.domain.mention import Mention, post_id_key
 from bot.pipeline.poll import EMPTY_TIMELINE, MAX_PAGES_PER_ROUND, MentionsPoller
+from bot.store.dm_usage import DmUsage
 
 log = structlog.get_logger()
 
@@ -24,10 +25,15 @@ MIN_INTERVAL_SECONDS = 60.0  # 15 requests per 15 minutes per user
 class DmPoller(MentionsPoller):
     name = DMS
 
+    @property
+    def usage(self) -> DmUsage:
+        return DmUsage(self.health.client)
+
     def _round(self) -> None:
         checkpoint = self.ingest.checkpoint(DMS)
         if checkpoint is None:  # first start: from now on, no flood of old messages
             page = self.source.dm_events_page(None, max_results=1)
+            self.usage.count("reads", page.result_count, self.clock())
             self.ingest.ingest(DMS, [], page.newest_id or EMPTY_TIMELINE)
             log.info("x_dms_start", checkpoint=page.newest_id or EMPTY_TIMELINE)
             return
@@ -37,6 +43,7 @@ class DmPoller(MentionsPoller):
         newest: str | None = None
         for _ in range(MAX_PAGES_PER_ROUND):
             page = self.source.dm_events_page(token)
+            self.usage.count("reads", page.result_count, self.clock())  # billed per event
             newest = newest or page.newest_id
             fresh += [m for m in page.mentions if post_id_key(m.post_id) > after]
             token = page.next_token

@@ -3,6 +3,7 @@ their channel is told why and how to resume."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import structlog
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.track_notices import budget_pause_text, budget_reason
 from bot.domain.track_cost import apply_budget
 from bot.domain.track_rule import RuleStatus, TrackRule
+from bot.store.dm_usage import DmUsage
 from bot.store.track_usage import TrackUsage
 from bot.store.tracks import TrackStore
 
@@ -39,7 +41,8 @@ class BudgetKeeper:
         if budget is None:
             return []
         running = [rule for rule in self.store.all() if rule.status is not RuleStatus.PAUSED]
-        verdict = apply_budget(running, budget, grew)
+        dms, _reads, _sends = DmUsage(self.store.client).monthly_estimate(now)
+        verdict = apply_budget(running, max(0.0, budget - dms), grew)
         paused: list[TrackRule] = []
         for rule in verdict.over:
             before = self.store.pause(rule.id, budget_reason(rule, budget))
@@ -63,7 +66,8 @@ class BudgetKeeper:
             for other in self.store.all()
             if other.id != rule.id and other.status is not RuleStatus.PAUSED
         )
-        return budget, others
+        dms, _reads, _sends = DmUsage(self.store.client).monthly_estimate(time.time())
+        return budget, others + dms
 
     def _tell(self, rule: TrackRule, text: str) -> None:
         channel = rule.channel or self.default_channel

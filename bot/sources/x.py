@@ -32,6 +32,7 @@ EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_
 SEARCH_ENDPOINT = "tweets/search/recent"  # key of its x-rate-limit-* headers in rate_limits
 OWN_TIMELINE_ENDPOINT = "users/tweets"
 DM_EVENTS_ENDPOINT = "dm_events"
+RATE_LIMIT_HEADERS = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
 
 ErrorKind = Literal["rate_limited", "unauthorized", "forbidden", "bad_request", "server", "network"]
 
@@ -226,11 +227,19 @@ class XSource:
         if response is None:
             return
         headers = response.headers
-        self.rate_limits[endpoint] = RateLimit(
-            limit=_int(headers.get("x-rate-limit-limit")),
-            remaining=_int(headers.get("x-rate-limit-remaining")),
-            reset=_int(headers.get("x-rate-limit-reset")),
-        )
+        # Besides its 15-minute window, an endpoint may have 24-hour caps (DM sends: 1,440 a
+        # day per user and per app): the window with the least left is the one that binds.
+        windows = [
+            RateLimit(
+                limit=_int(headers.get(f"{prefix}-limit")),
+                remaining=_int(headers.get(f"{prefix}-remaining")),
+                reset=_int(headers.get(f"{prefix}-reset")),
+            )
+            for prefix in RATE_LIMIT_HEADERS
+        ]
+        known = [w for w in windows if w.remaining is not None and w.reset is not None]
+        binding = min(known, key=lambda w: (w.remaining, -(w.reset or 0))) if known else None
+        self.rate_limits[endpoint] = binding or windows[0]
 
 
 def _never_connected(error: requests.RequestException) -> bool:

@@ -115,6 +115,11 @@ def dm_message(channel: str, ts: str) -> str:
     return f"{PREFIX}:dm:msg:{channel}:{ts}"
 
 
+def dm_usage(day: str) -> str:
+    """Hash of one UTC day's DM events read and DMs sent (the cost estimate)."""
+    return f"{PREFIX}:dm:usage:{day}"
+
+
 def claim(post_id: str) -> str:
     return f"{PREFIX}:claim:{post_id}"
 

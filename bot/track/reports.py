@@ -29,6 +29,7 @@ from bot.domain.track_query import QueryProblem, parse_track_query
 from bot.pipeline.track_poll import described
 from bot.services import Services
 from bot.sources.x import XError
+from bot.store.dm_usage import DmUsage
 from bot.store.track_usage import TrackUsage
 from bot.store.tracks import TrackStore
 from bot.track.reply import Reply
@@ -76,6 +77,12 @@ class Reports:
         lines = [budget_line(rules, budget)]
         if budget is None:
             lines.append("Set a monthly cap with `/track budget 150`.")
+        dms, reads, sends = DmUsage(self.services.redis).monthly_estimate(self.services.clock())
+        if dms:
+            lines.append(
+                f"• Direct messages ≈ ${dms:,.2f}/month ({reads:,.0f} DM events read and "
+                f"{sends:,.0f} sent a day; never paused, so they come off the budget first)"
+            )
         lines += [
             f"• *{rule.id}* ≈ ${rule.monthly_estimate:,.2f}/month ({rule.status})"
             for rule in sorted(rules, key=lambda r: -r.monthly_estimate)

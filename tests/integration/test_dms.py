@@ -5,6 +5,8 @@ public post, the audit trail, message metadata or the case record."""
 from __future__ import annotations
 
 import json
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from bot.services import Services
 from bot.sources.x_write import XWriter
 from bot.store import keys
 from bot.store.audit import AuditLog
+from bot.store.dm_usage import DmUsage
 from bot.store.dms import DmStore
 from tests.conftest import CHANNEL
 from tests.integration.casework_helpers import (
@@ -37,6 +40,7 @@ from tests.integration.casework_helpers import (
     x_replies,
 )
 from tests.integration.pipeline_helpers import drain, make_deliverer
+from tests.integration.track_helpers import run_track
 from tests.integration.waiting import wait_for
 
 STRANGER = ("2077", "zoe", "Zoe Stranger")
@@ -291,3 +295,79 @@ def test_a_dm_to_an_account_x_no_longer_knows_is_said_plainly(
     assert "X no longer knows @alice" in told
     found = services.cases.get(case_id)
     assert found is not None and found[0].dm_by is None
+
+
+def test_dm_reads_and_sends_count_in_the_monthly_cost_estimate(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    """$0.010 per DM event read and $0.015 per DM sent (contracts: pricing-pay-per-use.mdx),
+    shown by /track budget and taken off the budget before any rule."""
+    case_id, ts = deliver(services, x_fake)
+    poll_dms(services)
+    submit_dm(bolt, open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts), "Hi Alice?")
+    x_fake.add_dm(ALICE_X[0:3], "It is #A-1")
+    poll_dms(services)
+    day = datetime.fromtimestamp(services.clock(), UTC).date().isoformat()
+    counted = services.redis.hgetall(keys.dm_usage(day))
+    assert int(counted["sends"]) == 1 and int(counted["reads"]) >= 2
+    dollars, reads, sends = DmUsage(services.redis).monthly_estimate(services.clock())
+    assert dollars == pytest.approx((reads * 0.010 + sends * 0.015) * 30)
+    answer = run_track(bolt, slack_fake, "budget")
+    assert f"Direct messages ≈ ${dollars:,.2f}/month" in answer.text
+
+
+def test_a_revoked_dm_permission_is_said_and_hides_move_to_dm(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    case_id, ts = deliver(services, x_fake)
+    detail = "This application is not allowed to access or delete your direct messages."
+    x_fake.inject(XFake.fault("/2/dm_conversations", 403, detail))
+    submit_dm(bolt, open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts), "Hi Alice?")
+    assert "may not send direct messages" in ephemerals_for(slack_fake, "U0ALICE")[-1]
+    other, other_ts = deliver(services, x_fake, "@earshot_co another one")
+    buttons = [
+        e["action_id"] for b in card(slack_fake, other_ts)["blocks"] if b["type"] == "actions"
+        for e in b["elements"]
+    ]  # fmt: skip
+    assert "move_to_dm" not in buttons and "reply" in buttons
+    assert services.cases.get(other) is not None
+
+
+def test_x_s_24_hour_dm_cap_binds_when_it_is_the_tighter_window(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    """X also caps DM sends per 24 hours (x-user-limit-24hour-*): when that window has less
+    left than the 15-minute one, the form counts from it, and its reset is the time given."""
+    x_fake.set_daily_limit("/2/dm_conversations/with/:participant_id/messages", user=3)
+    case_id, ts = deliver(services, x_fake)
+    writer = XWriter(services.x)
+    writer.send_dm(ALICE_X[0], "one")
+    writer.send_dm(ALICE_X[0], "two")
+    view = open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts)
+    assert "X allows 1 more direct message until" in str(view["blocks"])
+    writer.send_dm(ALICE_X[0], "three")
+    limit = services.x.rate_limits["dm_conversations/messages"]
+    assert limit.remaining == 0 and limit.reset is not None
+    assert limit.reset > services.clock() + 3600, "the 24-hour window's reset, not 15 minutes'"
+    view = open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts)
+    assert f"<!date^{int(limit.reset)}^" in str(view["blocks"])
+
+
+def test_two_workers_at_once_post_each_dm_once(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    case_id, ts = deliver(services, x_fake)
+    poll_dms(services)
+    submit_dm(bolt, open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts), "Hi Alice?")
+    for n in range(6):
+        x_fake.add_dm(ALICE_X, f"detail number {n}")
+    DmPoller.for_worker(services, 60).poll_once()
+    workers = [make_deliverer(services, consumer=f"worker-{n}") for n in range(2)]
+    threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+    for thread_ in threads:
+        thread_.start()
+    for thread_ in threads:
+        thread_.join(timeout=30)
+    texts = [str(m.get("blocks")) for m in thread(slack_fake, ts) if "DM from" in str(m)]
+    for n in range(6):
+        assert sum(f"detail number {n}" in t for t in texts) == 1
