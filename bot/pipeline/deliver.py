@@ -13,11 +13,9 @@ and finally dead-lettered (bot/pipeline/delivery_failures.py).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 import structlog
@@ -30,6 +28,7 @@ from bot.pipeline.dm_delivery import DmDelivery
 from bot.pipeline.edits import EditApplier
 from bot.pipeline.followups import AwaitingCase, FollowupThreader
 from bot.pipeline.history import HistoryLookup
+from bot.pipeline.inbox import InboxReader
 from bot.pipeline.merge import MatchMerger, Placement
 from bot.pipeline.pacing import ChannelPacer
 from bot.store import keys
@@ -62,7 +61,7 @@ class DeliveryConfig:
     dm_retention_days: float = 30.0
 
 
-class Deliverer:
+class Deliverer(InboxReader):
     def __init__(
         self,
         client: redis.Redis,
@@ -105,65 +104,6 @@ class Deliverer:
             config.retry_seconds,
             clock=clock,
         )
-
-    def ensure_group(self) -> None:
-        try:
-            self.client.xgroup_create(keys.INBOX, keys.DELIVER_GROUP, id="0", mkstream=True)
-        except redis.ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
-
-    def run(self, stop: threading.Event) -> None:
-        self.ensure_group()
-        while not stop.is_set():
-            started = time.monotonic()
-            try:
-                handled = self.step(block_ms=1000, stop=stop)
-            except redis.ResponseError as error:
-                if not str(error).startswith(("NOGROUP", "UNBLOCKED")):
-                    raise
-                # The stream or its group vanished (FLUSHDB, failover to an empty replica):
-                # recreate the group and go on; the pollers refill what X still has.
-                log.warning("delivery_group_recreated", reason=str(error)[:80])
-                self.ensure_group()
-                continue
-            except redis.RedisError as error:  # Redis away: nothing is lost, wait and go on
-                log.error("delivery_redis_error", error=repr(error))
-                stop.wait(1)
-                continue
-            if not handled and time.monotonic() - started < 0.05:
-                stop.wait(0.2)  # a Redis that ignores BLOCK (the demo's embedded one) must not spin
-
-    def step(self, block_ms: int = 1000, stop: threading.Event | None = None) -> int:
-        """Deliver what is reclaimable or new; returns how many entries were handled."""
-        entries = self._reclaim() or self._read_new(block_ms)
-        for entry_id, fields in entries:
-            if stop is not None and stop.is_set():
-                break  # leave the rest pending: another worker (or we, later) will reclaim them
-            self.deliver(entry_id, fields)
-        return len(entries)
-
-    def _reclaim(self) -> list[tuple[str, dict[str, str]]]:
-        min_idle = int(self.config.retry_seconds * 1000)
-        reply: Any = self.client.xautoclaim(
-            keys.INBOX,
-            keys.DELIVER_GROUP,
-            self.config.consumer,
-            min_idle,
-            "0-0",
-            count=self.config.batch,
-        )
-        return [(entry_id, fields) for entry_id, fields in reply[1] if fields]
-
-    def _read_new(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
-        reply: Any = self.client.xreadgroup(
-            keys.DELIVER_GROUP,
-            self.config.consumer,
-            {keys.INBOX: ">"},
-            count=self.config.batch,
-            block=block_ms,
-        )
-        return [(entry_id, fields) for _stream, items in reply or [] for entry_id, fields in items]
 
     def deliver(self, entry_id: str, fields: dict[str, str]) -> None:
         """Deliver one inbox entry; whatever it raises (but Redis trouble, which the loop waits

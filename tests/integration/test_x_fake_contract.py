@@ -44,6 +44,20 @@ class RewriteAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+def tweepy_for(fake: XFake) -> tweepy.Client:
+    """The real tweepy client, with user and app credentials, talking to `fake`."""
+    api = tweepy.Client(
+        bearer_token="app-bearer",
+        consumer_key="ck",
+        consumer_secret="cs",
+        access_token="1000-tok",
+        access_token_secret="ts",
+        return_type=requests.Response,
+    )
+    api.session.mount(X_HOST, RewriteAdapter(fake.base_url))
+    return api
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[XFake]:
     fake = XFake().start()
@@ -59,15 +73,7 @@ def fake(server: XFake) -> XFake:
 
 @pytest.fixture
 def client(fake: XFake) -> Iterator[tweepy.Client]:
-    api = tweepy.Client(
-        bearer_token="app-bearer",
-        consumer_key="ck",
-        consumer_secret="cs",
-        access_token="1000-tok",
-        access_token_secret="ts",
-        return_type=requests.Response,
-    )
-    api.session.mount(X_HOST, RewriteAdapter(fake.base_url))
+    api = tweepy_for(fake)
     yield api
     api.session.close()
 

@@ -21,11 +21,10 @@ from tests.integration.test_x_fake_contract import (
     APP,
     SPEC_PATH,
     USER,
-    X_HOST,
-    RewriteAdapter,
     assert_problem,
     assert_schema,
     call,
+    tweepy_for,
 )
 
 ALICE = ("2001", "alice", "Alice")
@@ -61,15 +60,7 @@ def fake(server: XFake) -> XFake:
 
 @pytest.fixture
 def client(fake: XFake) -> Iterator[tweepy.Client]:
-    api = tweepy.Client(
-        bearer_token="app-bearer",
-        consumer_key="ck",
-        consumer_secret="cs",
-        access_token="1000-tok",
-        access_token_secret="ts",
-        return_type=requests.Response,
-    )
-    api.session.mount(X_HOST, RewriteAdapter(fake.base_url))
+    api = tweepy_for(fake)
     yield api
     api.session.close()
 
