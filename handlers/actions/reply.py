@@ -22,6 +22,10 @@ from bot.store.templates import get_template
 
 log = structlog.get_logger()
 
+DM_CASE = (
+    "This case is a direct message: it is answered in private, with Reply in DM, never with a "
+    "public reply."
+)
 UNKNOWN_CASE = (
     "Earshot does not know this mention (it may be older than its records). Nothing was sent."
 )
@@ -51,6 +55,9 @@ def open_for(
     found = load_reply_target(services, post_id)
     if found is None:
         tell(services, body, user_id, UNKNOWN_CASE)
+        return
+    if found[1].is_dm:
+        tell(services, body, user_id, DM_CASE)
         return
     refusal = refusal_to_send(services, user_id)
     if refusal is not None:

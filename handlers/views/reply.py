@@ -39,7 +39,7 @@ from bot.domain.reply import compose, draft_problem
 from bot.services import Services
 from bot.store.approvals import ApprovalState
 from bot.store.rights import revoked_rights
-from handlers.actions.reply import tell
+from handlers.actions.reply import DM_CASE, tell
 
 log = structlog.get_logger()
 NOT_APPROVER = "Only members of the approvers group can send an edit of a waiting draft."
@@ -134,6 +134,8 @@ def _problems(
     text_block: str,
 ) -> dict[str, str]:
     """Inline errors for the modal (field -> message); empty when it may be sent."""
+    if mention.is_dm:  # a forged form: a DM case never gets a public reply
+        return {text_block: DM_CASE}
     refusal = refusal_to_send(services, user_id)
     if refusal is not None:
         return {text_block: refusal}

@@ -19,6 +19,7 @@ from bot.blocks.dm_modal import (
     NOTE_BLOCK,
     NOTE_TICK_BLOCK,
 )
+from bot.casework.reply_flow import ReplyContext
 from bot.check import find_warnings
 from bot.domain.case import CaseStatus
 from bot.pipeline.dm_poll import DmPoller
@@ -371,3 +372,26 @@ def test_two_workers_at_once_post_each_dm_once(
     texts = [str(m.get("blocks")) for m in thread(slack_fake, ts) if "DM from" in str(m)]
     for n in range(6):
         assert sum(f"detail number {n}" in t for t in texts) == 1
+
+
+def test_a_dm_case_never_gets_the_public_reply_modal(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    """A forged Reply click, or Send as reply on a colleague's message in a DM card's thread,
+    is refused: a DM case is answered in private only."""
+    poll_dms(services)
+    x_fake.add_dm(STRANGER, SECRET)
+    poll_dms(services)
+    [dm_card] = [m for m in slack_fake.messages(CHANNEL) if "Direct message" in str(m["blocks"])]
+    case_id = dm_card["metadata"]["event_payload"]["post_id"]
+    views = len(slack_fake.views())
+    bolt.block_action("reply", case_id, message_ts=dm_card["ts"])
+    bolt.message_action("send_as_reply", text="ok", thread_ts=dm_card["ts"], message_ts="9.9")
+    said = ephemerals_for(slack_fake, "U0ALICE")
+    assert len(said) == 2 and all("answered in private" in s for s in said)
+    assert len(slack_fake.views()) == views and x_replies(x_fake) == []
+    forged = {"reply_text_0": {"reply_text": {"type": "plain_text_input", "value": "@zoe hi"}}}
+    metadata = ReplyContext(case_id).sign(services)
+    answer = bolt.view_submission("reply_modal", forged, private_metadata=metadata)
+    assert "answered in private" in answer.json()["errors"]["reply_text_0"]
+    assert x_replies(x_fake) == []
