@@ -30,6 +30,7 @@ from bot.store.rights import revoke_right
 log = structlog.get_logger()
 
 PENDING_SECONDS = 300
+DOUBT_HOLD_SECONDS = 600  # a DM whose outcome is unknown: the same text waits this long
 SENT_SECONDS = 30 * 86_400
 NO_PERMISSION = "not allowed to access or delete your direct messages"
 
@@ -39,6 +40,7 @@ class DmOutcome:
     sent: bool
     message: str
     note: SendOutcome | None = None  # the public note's outcome, when one was asked for
+    in_doubt: bool = False  # X never answered: it may have been sent (never "not sent")
 
 
 def move_to_dm(
@@ -57,11 +59,15 @@ def move_to_dm(
         state = str(client.get(key) or "")
         if state.startswith("sent:"):
             return DmOutcome(True, "This exact message was already sent.")
+        if state == "doubt":
+            said = "This message may already have reached X: check the conversation first."
+            return DmOutcome(False, said, in_doubt=True)
         return DmOutcome(False, "This message is being sent right now.")
     try:
         _conversation, event_id = XWriter(services.x).send_dm(mention.author.id, text)
     except XError as error:
-        return DmOutcome(False, _refusal(services, key, error, mention))
+        doubt = error.kind == "network" and error.maybe_delivered
+        return DmOutcome(False, _refusal(services, key, error, mention), in_doubt=doubt)
     DmUsage(services.redis).count("sends", 1, services.clock())
     _record(services, case, mention, text, sender, event_id)
     note = send_reply(services, case, mention, public_note, sender) if public_note else None
@@ -114,9 +120,16 @@ def say_dm_in_thread(
 
 
 def _refusal(services: Services, key: str, error: XError, mention: Mention) -> str:
-    services.redis.delete(key)
     handle = f"@{mention.author.username}"
     log.warning("dm_failed", kind=error.kind, status=error.status)
+    if error.kind == "network" and error.maybe_delivered:
+        # It may be out: the same text is held back a while rather than sent twice.
+        services.redis.set(key, "doubt", ex=DOUBT_HOLD_SECONDS)
+        return (
+            "X did not answer in time, so the message may have been sent. Check the DM "
+            f"conversation with {handle} on X before sending anything else."
+        )
+    services.redis.delete(key)
     if error.kind == "rate_limited":
         when = clock_text(error.retry_at) if error.retry_at else "in about 15 minutes"
         return f"X allows only a few DMs per 15 minutes: the next one is possible at {when}."
@@ -127,11 +140,6 @@ def _refusal(services: Services, key: str, error: XError, mention: Mention) -> s
         return f"{handle} does not accept direct messages from the brand account (X said no)."
     if error.status == 404 or "could not find user" in error.detail.lower():
         return f"X no longer knows {handle}: the account may have been deleted or suspended."
-    if error.kind == "network" and error.maybe_delivered:
-        return (
-            "X did not answer in time, so the message may have been sent. Check the DM "
-            f"conversation with {handle} on X before sending it again."
-        )
     if error.kind in ("server", "network"):
         return "X did not answer properly (it may be down or slow); try again in a few minutes."
     return f"X refused the message ({error.status or error.kind}): {error.detail[:200]}"

@@ -46,7 +46,7 @@ def submit_dm(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         return
     outcome = move_to_dm(services, case, mention, text, sender, public_note=note)
     said = outcome.message
-    if not outcome.sent:
+    if not outcome.sent and not outcome.in_doubt:
         said = f"Your direct message to @{mention.author.username} was not sent: {said}"
     elif outcome.note is not None and not outcome.note.sent:
         said += f" The public note was not sent: {outcome.note.message}"

@@ -23,6 +23,7 @@ from bot.casework.reply_flow import ReplyContext
 from bot.check import find_warnings
 from bot.domain.case import CaseStatus
 from bot.pipeline.dm_poll import DmPoller
+from bot.sandbox.server import Fault, Response
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
@@ -395,3 +396,17 @@ def test_a_dm_case_never_gets_the_public_reply_modal(
     answer = bolt.view_submission("reply_modal", forged, private_metadata=metadata)
     assert "answered in private" in answer.json()["errors"]["reply_text_0"]
     assert x_replies(x_fake) == []
+
+
+def test_a_dm_whose_answer_was_lost_is_not_sent_again_blindly(
+    services: Services, x_fake: XFake, slack_fake: SlackFake, bolt: BoltDriver
+) -> None:
+    case_id, ts = deliver(services, x_fake)
+    x_fake.inject(Fault("/2/dm_conversations", Response(0), after=True, drop=True))
+    submit_dm(bolt, open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts), "Hi Alice?")
+    told = ephemerals_for(slack_fake, "U0ALICE")[-1]
+    assert "may have been sent" in told and "not sent" not in told
+    submit_dm(bolt, open_dm_modal(bolt, slack_fake, "move_to_dm", case_id, ts), "Hi Alice?")
+    told = ephemerals_for(slack_fake, "U0ALICE")[-1]
+    assert "check the conversation first" in told and "not sent" not in told
+    assert len(sent_dms(x_fake)) == 1 and len(x_fake.dms()) == 1
