@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain.case import CaseStatus
+from bot.pipeline.followups import PARENT_WAIT_SECONDS
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
@@ -181,3 +182,22 @@ def test_a_follow_up_to_a_case_recorded_before_the_index_still_threads(
     poll_and_deliver(services)
     assert len(cards(slack_fake)) == 1
     assert [m for m in thread(slack_fake, card_ts) if follow_up in str(m["blocks"])]
+
+
+def test_a_follow_up_waits_at_most_15_minutes_for_its_case_then_gets_a_card(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """The post it answers was taken in but never carded (dead-lettered, say): after
+    PARENT_WAIT_SECONDS the follow-up is carded on its own rather than lost."""
+    make_poller(services).poll_once()
+    first = str(x_fake.add_post("@earshot_co my order is late", author=ALICE_X)["id"])
+    follow_up = customer_says(x_fake, "@earshot_co hello??", first)
+    make_poller(services).poll_once()
+    later = time.time() + PARENT_WAIT_SECONDS + 1
+    deliverer = make_deliverer(services)
+    deliverer.clock = lambda: later
+    entries = services.redis.xrange(keys.INBOX)
+    [(entry_id, fields)] = [(i, f) for i, f in entries if follow_up in f["mention"]]
+    deliverer.deliver(entry_id, fields)
+    assert services.cases.get(follow_up) is not None
+    assert services.cases.get(first) is None
