@@ -4,9 +4,8 @@ tweepy does not show) and checked against the OpenAPI schemas."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,14 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.sandbox.x_api import XFake
-from tests.integration.test_x_fake_contract import (
+from tests.integration.x_fake.contract import (
     APP,
-    SPEC_PATH,
     USER,
     assert_problem,
     assert_schema,
     call,
-    tweepy_for,
 )
 
 ALICE = ("2001", "alice", "Alice")
@@ -43,31 +40,6 @@ def send_path(participant_id: str) -> str:
 
 def conversation_path(participant_id: str) -> str:
     return f"/2/dm_conversations/with/{participant_id}/dm_events"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[XFake]:
-    fake = XFake().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake(server: XFake) -> XFake:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(fake: XFake) -> Iterator[tweepy.Client]:
-    api = tweepy_for(fake)
-    yield api
-    api.session.close()
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    return dict(json.loads(SPEC_PATH.read_text()))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ driven over HTTP by the real tweepy client (and requests where tweepy cannot say
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,14 +13,12 @@ import tweepy
 
 from bot.sandbox.x_api import XFake
 from bot.sandbox.x_writes import REPLY_TARGET_GONE
-from tests.integration.test_x_fake_contract import (
+from tests.integration.x_fake.contract import (
     APP,
-    SPEC_PATH,
     USER,
     assert_problem,
     assert_schema,
     call,
-    tweepy_for,
 )
 
 ALICE = ("2001", "alice", "Alice")
@@ -29,33 +26,6 @@ BOB = ("2002", "bob", "Bob")
 OURS = ("1000", "earshot_co", "Earshot Co")
 ALICE_POSTS = "/2/users/2001/tweets"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[XFake]:
-    fake = XFake().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake(server: XFake) -> XFake:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(fake: XFake) -> Iterator[tweepy.Client]:
-    api = tweepy_for(fake)
-    yield api
-    api.session.close()
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    import json
-
-    return dict(json.loads(SPEC_PATH.read_text()))
 
 
 def control(fake: XFake, path: str, body: dict[str, Any]) -> requests.Response:
