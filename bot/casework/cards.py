@@ -68,6 +68,16 @@ def update_card(client: redis.Redis, slack: WebClient, tier: str, post_id: str) 
     return True
 
 
+def permalink(slack: WebClient, channel: str, ts: str) -> str | None:
+    """A link to a Slack message (a card, its thread); None when Slack will not say (logged)."""
+    try:
+        link = slack.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except (SlackApiError, OSError) as error:
+        log.info("permalink_failed", channel=channel, error=repr(error)[:120])
+        return None
+    return str(link) if link else None
+
+
 def say_in_thread(services: Services, case: Case, text: str) -> None:
     """A message in the card's thread (staff see what happened where they talk about it)."""
     try:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks.customer import CaseLine
+from bot.casework.cards import permalink
 from bot.services import Services
 from bot.store.history import CaseHistory
 from bot.store.sla import clocks_of
@@ -23,13 +22,5 @@ def case_lines(services: Services, author_id: str, limit: int) -> list[CaseLine]
             if clock is not None and clock.first_response_at is not None
             else None
         )
-        lines.append(CaseLine(case, first, _permalink(services, case.channel, case.ts)))
+        lines.append(CaseLine(case, first, permalink(services.slack, case.channel, case.ts)))
     return lines
-
-
-def _permalink(services: Services, channel: str, ts: str) -> str | None:
-    try:
-        link = services.slack.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-    except (SlackApiError, OSError):
-        return None
-    return str(link) if link else None

@@ -14,6 +14,7 @@ from bot.blocks.dm_modal import (
     NOTE_TICK_BLOCK,
     dm_modal,
 )
+from bot.blocks.text import slack_time
 from bot.blocks.view_state import text_value
 from bot.casework.people import is_approver
 from bot.casework.reply_flow import signature
@@ -25,7 +26,6 @@ from bot.domain.mention import Mention
 from bot.domain.reply import compose, draft_problem
 from bot.domain.signed_metadata import sign_metadata
 from bot.domain.templates import fill
-from bot.domain.x_failures import clock_text
 from bot.services import Services
 from bot.sources.x_write import DM_SEND_ENDPOINT
 from bot.store.dms import DmStore
@@ -78,7 +78,7 @@ def dm_limit_note(services: Services) -> str | None:
         return None
     if limit.reset <= time.time() or limit.remaining > NEAR:
         return None
-    when = clock_text(limit.reset)
+    when = slack_time(limit.reset)
     if limit.remaining == 0:
         return f"X's direct-message limit is reached: the next DM is possible at {when}."
     noun = "direct message" if limit.remaining == 1 else "direct messages"

@@ -10,14 +10,13 @@ from typing import Any
 import structlog
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_time
 from bot.casework.cards import post_message, refresh_card
 from bot.casework.sending import SendOutcome, send_reply, stop_sla_clock
 from bot.domain.case import Case, CaseStatus
 from bot.domain.mention import Mention
 from bot.domain.permissions import Person
 from bot.domain.reply import draft_hash
-from bot.domain.x_failures import clock_text
 from bot.services import Services
 from bot.sources.x import XError
 from bot.sources.x_write import XWriter
@@ -131,7 +130,7 @@ def _refusal(services: Services, key: str, error: XError, mention: Mention) -> s
         )
     services.redis.delete(key)
     if error.kind == "rate_limited":
-        when = clock_text(error.retry_at) if error.retry_at else "in about 15 minutes"
+        when = slack_time(error.retry_at) if error.retry_at else "in about 15 minutes"
         return f"X allows only a few DMs per 15 minutes: the next one is possible at {when}."
     if error.kind == "forbidden" and NO_PERMISSION in error.detail.lower():
         revoke_right(services.redis, "dm")

@@ -15,7 +15,7 @@ import structlog
 
 from bot.casework.cards import load_reply_target, refresh_card, say_in_thread
 from bot.casework.people import person
-from bot.casework.sending import DOUBT_SECONDS, keep_draft, record_settled_reply
+from bot.casework.sending import DOUBT_SECONDS, keep_draft, record_settled_reply, reply_url
 from bot.domain.case import CaseStatus
 from bot.domain.permissions import Person
 from bot.domain.reply import same_reply_text
@@ -63,9 +63,9 @@ class OwnReplies:
         found = self.services.cases.get(case_id)
         if found is None:
             return
-        case, _first = found
-        handle = known.username if (known := self.services.x.known_me()) else "i"
-        url = f"https://x.com/{handle}/status/{post.id}"
+        case, first = found
+        known = self.services.x.known_me()
+        url = reply_url(known.username if known else None, post.id, first)
         self.services.cases.set_status(case_id, CaseStatus.REPLIED_ON_X, None, url)
         details = {"reply_id": post.id, "text": post.text, "in_reply_to": target}
         AuditLog(self.client).record(

@@ -21,7 +21,7 @@ def explain_x_failure(
     """Map an X error (kind/status/detail as classified by bot.sources.x) to a Failure."""
     lowered = detail.lower()
     if kind == "rate_limited":
-        when = clock_text(retry_at) if retry_at else "in about 15 minutes"
+        when = _clock(retry_at) if retry_at else "in about 15 minutes"
         return Failure(f"X is rate limiting Earshot right now; you can try again at {when}.")
     if kind == "unauthorized":
         return Failure(
@@ -65,8 +65,7 @@ def explain_x_failure(
     return Failure(f"X refused the request ({status or kind}): {detail[:200]}")
 
 
-def clock_text(epoch: float) -> str:
-    """A time every reader sees in their own zone (UTC in the fallback)."""
+def _clock(epoch: float) -> str:
     moment = datetime.fromtimestamp(epoch, UTC)
     return f"<!date^{int(epoch)}^{{time}}|{moment:%H:%M} UTC>"
 

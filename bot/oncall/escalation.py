@@ -19,6 +19,7 @@ from bot.blocks.oncall import (
     ping_blocks,
     waited_text,
 )
+from bot.casework.cards import permalink
 from bot.domain.case import Case
 from bot.domain.figures import CaseClock
 from bot.domain.hours import is_open
@@ -127,11 +128,8 @@ def _send_step(
 
 
 def _permalink(services: Services, case: Case) -> str:
-    try:
-        link = services.slack.chat_getPermalink(channel=case.channel, message_ts=case.ts)
-    except (SlackApiError, OSError):
-        return ""
-    return f"<{link['permalink']}|Open the card>"
+    link = permalink(services.slack, case.channel, case.ts)
+    return f"<{link}|Open the card>" if link else ""
 
 
 def fire_handoff(services: Services, team: str) -> None:

@@ -204,7 +204,7 @@ class Deliverer(InboxReader):
     def _delivered(self, post_id: str) -> bool:
         """Is the post already in Slack, as a card or as a follow-up in a case's thread?"""
         # Every post Earshot placed (card, follow-up, edit) is indexed to its case.
-        return bool(self.client.exists(keys.thread_of(post_id))) or self.cases.exists(post_id)
+        return bool(self.client.exists(keys.thread_of(post_id), keys.case(post_id)))
 
     def _thread_followup(
         self, entry_id: str, mention: Mention, case_id: str, lock: ItemLock

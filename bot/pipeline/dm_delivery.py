@@ -13,14 +13,14 @@ import redis
 from slack_sdk import WebClient
 
 from bot.blocks.dm_message import dm_fallback_text, dm_message_blocks, dm_metadata
-from bot.domain.case import Case, CaseStatus
+from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.pipeline.card_post import CardPoster, Outgoing
 from bot.store import keys
 from bot.store.cases import CaseStore
+from bot.store.conversations import Conversations
 from bot.store.dms import DmMessage, DmStore
 from bot.store.lease import ItemLock
-from bot.store.retention import retention_of
 
 
 class DmDelivery:
@@ -34,6 +34,7 @@ class DmDelivery:
     ) -> None:
         self.client, self.slack, self.poster, self.channel = client, slack, poster, channel
         self.cases, self.store = CaseStore(client), DmStore(client, retention_days)
+        self.conversations = Conversations(client)
 
     def case_for(self, mention: Mention) -> Case | None:
         """The open conversation with this customer, if a case was moved to DM with them."""
@@ -54,20 +55,9 @@ class DmDelivery:
         self, pipe: redis.client.Pipeline, mention: Mention, case_id: str, channel: str, ts: str
     ) -> None:
         """The DM is in the case's thread: the case is open again ("Customer replied")."""
-        keep = retention_of(self.client).case_seconds
-        pipe.set(keys.thread_of(mention.post_id), case_id, ex=keep)
         self._queue_text(pipe, case_id, mention)
         self.store.queue_marker(pipe, channel, ts)
-        pipe.hset(
-            keys.case(case_id),
-            mapping={
-                "status": CaseStatus.CUSTOMER_REPLIED.value,
-                "status_by": "",
-                "status_note": "in a direct message",
-                "status_at": f"{mention.created_at.timestamp():.3f}",
-            },
-        )
-        retention_of(self.client).keep_case(pipe, case_id)
+        self.conversations.queue_customer_replied(pipe, case_id, mention, "in a direct message")
 
     def queue_card(self, pipe: redis.client.Pipeline, mention: Mention) -> None:
         """A DM from someone with no DM case is a case of its own: their next DMs join it."""

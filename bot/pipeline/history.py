@@ -7,8 +7,8 @@ from dataclasses import replace
 import redis
 import structlog
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.casework.cards import permalink
 from bot.domain.history import CustomerHistory
 from bot.domain.mention import Mention
 from bot.store import keys
@@ -44,10 +44,4 @@ class HistoryLookup:
         return replace(mention, history=history)
 
     def _permalink(self, case: PastCase) -> str | None:
-        try:
-            answer = self.slack.chat_getPermalink(channel=case.channel, message_ts=case.ts)
-        except (SlackApiError, OSError) as error:
-            log.info("history_permalink_failed", post_id=case.post_id, error=repr(error)[:120])
-            return None
-        link = answer.get("permalink")
-        return str(link) if link else None
+        return permalink(self.slack, case.channel, case.ts)

@@ -97,18 +97,25 @@ class Conversations:
         }
         pipe.hset(keys.followup(mention.post_id), mapping=record)
         pipe.expire(keys.followup(mention.post_id), keep)
-        pipe.set(keys.thread_of(mention.post_id), case_id, ex=keep)
+        pipe.hset(keys.case(case_id), "last_followup", mention.post_id)
+        pipe.hincrby(keys.case(case_id), "followups", 1)
+        self.queue_customer_replied(pipe, case_id, mention, mention.url)
+
+    def queue_customer_replied(
+        self, pipe: redis.client.Pipeline, case_id: str, mention: Mention, note: str
+    ) -> None:
+        """The customer's post (or DM) `mention` is part of the case now: indexed to it, and the
+        case open again as "Customer replied" at the time they wrote."""
+        pipe.set(keys.thread_of(mention.post_id), case_id, ex=self.retention.case_seconds)
         pipe.hset(
             keys.case(case_id),
             mapping={
                 "status": CaseStatus.CUSTOMER_REPLIED.value,
                 "status_by": "",
-                "status_note": mention.url,
+                "status_note": note,
                 "status_at": f"{mention.created_at.timestamp():.3f}",
-                "last_followup": mention.post_id,
             },
         )
-        pipe.hincrby(keys.case(case_id), "followups", 1)
         self.retention.keep_case(pipe, case_id)
 
     def queue_reply(self, pipe: redis.client.Pipeline, case_id: str, reply_id: str) -> None:
