@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,6 +21,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.domain.mention import Author, Mention
 
+ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = 12
 REDIS_URL = os.environ.get("EARSHOT_PIPELINE_BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{BENCH_DB}")
 CHANNEL = "C0MENTIONS"
@@ -148,3 +155,34 @@ def print_table(figures: Sequence[Figure]) -> None:
     for figure in figures:
         if figure.note:
             print(f"  {figure.name}: {figure.note}")
+
+
+@contextmanager
+def spawn_worker(
+    x: Any, slack: Any, poll_interval: str | None = "1", **extra: str
+) -> Iterator[Path]:
+    """A real `earshot worker` process against the fakes; `poll_interval` None: unset."""
+    log_path = Path(tempfile.mkdtemp(prefix="earshot-bench-")) / "worker.log"
+    env = worker_env(x.base_url, slack.base_url, **extra)
+    if poll_interval is not None:
+        env["X_POLL_INTERVAL_SECONDS"] = poll_interval
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            yield log_path
+        finally:
+            proc.terminate()
+            code = proc.wait(timeout=15)
+    if code != 0:
+        raise SystemExit(f"the worker exited {code}; its log: {log_path}")
+    shutil.rmtree(log_path.parent)  # kept when anything went wrong
+
+
+def wait_for(done: Callable[[], bool], timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout}s; worker log: {log_path}")
+        time.sleep(0.05)

@@ -39,16 +39,11 @@ import logging
 import math
 import multiprocessing
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -63,7 +58,8 @@ from _common import (
     percentile,
     print_table,
     sample_mention,
-    worker_env,
+    spawn_worker,
+    wait_for,
 )
 
 from bot.domain.mention import Mention
@@ -76,7 +72,6 @@ from bot.sandbox.x_api import XFake
 from bot.services import build_services
 from bot.store import keys
 
-ROOT = Path(__file__).resolve().parents[1]
 RSS_ROUNDS, RSS_PAGE = 500, 100
 MiB = 1024 * 1024
 
@@ -339,32 +334,6 @@ def strict_pacing(moments: list[float], poll: float = 1.0, gap: float = 1.0) -> 
         last_card = max(seen, last_card + gap)
         latencies.append(last_card - moment)
     return latencies
-
-
-@contextmanager
-def spawn_worker(x: XFake, slack: SlackFake, **extra: str) -> Iterator[Path]:
-    log_path = Path(tempfile.mkdtemp(prefix="earshot-bench-")) / "worker.log"
-    env = worker_env(x.base_url, slack.base_url, X_POLL_INTERVAL_SECONDS="1", **extra)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
-        try:
-            yield log_path
-        finally:
-            proc.terminate()
-            code = proc.wait(timeout=15)
-    if code != 0:
-        raise SystemExit(f"the worker exited {code}; its log: {log_path}")
-    shutil.rmtree(log_path.parent)  # kept when anything went wrong
-
-
-def wait_for(done: Callable[[], bool], timeout: float, log_path: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout}s; worker log: {log_path}")
-        time.sleep(0.05)
 
 
 def main() -> int:

@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     x_access_token: SecretStr | None = None
     x_access_token_secret: SecretStr | None = None
     x_access_tier: XAccessTier = "self-serve"
-    x_poll_interval_seconds: float = Field(default=60.0, gt=0)
+    # Unset: each timeline is polled as often as its rate limit allows (bot/domain/poll_pace.py).
+    x_poll_interval_seconds: float | None = Field(default=None, gt=0)
     # GET /2/dm_events allows 15 requests per 15 minutes per user: at most one a minute.
     x_dm_poll_interval_seconds: float = Field(default=60.0, ge=60)
     redis_url: str = "redis://localhost:6379/0"

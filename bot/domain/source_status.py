@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SILENT_INTERVALS = 3  # missed polls before mentions may be missing
+# A source polled every few seconds is not silent after one slow answer: X's timeouts and a
+# retry's backoff fit in a minute.
+MIN_SILENCE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +22,15 @@ class SourceStatus:
     arrivals: int = 0  # the counter whose growth a recovery note reports
 
 
+def silence_limit(interval: float) -> float:
+    """How long without a successful poll before a source polled every `interval` is silent."""
+    return max(SILENT_INTERVALS * interval, MIN_SILENCE_SECONDS)
+
+
 def silent_since(status: SourceStatus, now: float) -> float | None:
     """Since when nothing was polled, once that is more than SILENT_INTERVALS intervals ago."""
     reference = status.last_ok if status.last_ok is not None else status.watched_since
-    if reference is None or now - reference <= SILENT_INTERVALS * status.interval:
+    if reference is None or now - reference <= silence_limit(status.interval):
         return None
     return reference
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.domain.poll_pace import RateWindow
 from bot.domain.track_rule import Priority, TrackRule
 
 POST_READ_USD = 0.005
@@ -87,15 +88,6 @@ def apply_budget(
         else:
             over.append(rule)
     return BudgetVerdict(tuple(kept), tuple(over), total)
-
-
-@dataclass(frozen=True, slots=True)
-class RateWindow:
-    """X's x-rate-limit-* headers as last seen for recent search (shared by every rule)."""
-
-    limit: int | None
-    remaining: int | None
-    reset_at: float | None
 
 
 def next_interval(

@@ -14,6 +14,7 @@ import structlog
 
 from bot.domain.mention import Mention, post_id_key
 from bot.pipeline.poll import EMPTY_TIMELINE, MAX_PAGES_PER_ROUND, MentionsPoller
+from bot.sources.x import DM_EVENTS_ENDPOINT
 from bot.store.dm_usage import DmUsage
 
 log = structlog.get_logger()
@@ -23,7 +24,11 @@ MIN_INTERVAL_SECONDS = 60.0  # 15 requests per 15 minutes per user
 
 
 class DmPoller(MentionsPoller):
+    """Never adaptive: every DM read is billed per event returned, even with nothing new."""
+
     name = DMS
+    endpoint = DM_EVENTS_ENDPOINT
+    nominal_limit = 15
 
     @property
     def usage(self) -> DmUsage:

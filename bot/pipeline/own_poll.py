@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
+from bot.domain.poll_pace import OWN_TIMELINE_LIMIT
 from bot.pipeline.poll import EMPTY_TIMELINE, MAX_PAGES_PER_ROUND, MentionsPoller
+from bot.sources.x import OWN_TIMELINE_ENDPOINT
 from bot.sources.x_parse import OwnPost
 from bot.store import keys
 
@@ -31,6 +33,8 @@ class HandleLater(Exception):
 
 class OwnTimelinePoller(MentionsPoller):
     name = OWN
+    endpoint = OWN_TIMELINE_ENDPOINT
+    nominal_limit = OWN_TIMELINE_LIMIT
 
     def __init__(self, *args: object, handle: Handler, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

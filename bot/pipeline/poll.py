@@ -11,9 +11,10 @@ from typing import Any, Self
 import structlog
 
 from bot.domain.mention import Mention
+from bot.domain.poll_pace import MENTIONS_LIMIT, next_poll_wait, planned_interval
 from bot.pipeline.ingest import Ingest
 from bot.services import Services
-from bot.sources.x import XError, XSource
+from bot.sources.x import MENTIONS_ENDPOINT, XError, XSource
 from bot.store import keys
 from bot.store.health import Health
 from bot.store.lease import Lease
@@ -36,9 +37,9 @@ class MentionsPoller:
     def for_worker(cls, services: Services, interval: float | None = None, **extra: Any) -> Self:
         """The poller as a worker runs it: its own lease (3 intervals, at least 30 s), the
         services' X source, health, metrics and clock; `interval` defaults to
-        X_POLL_INTERVAL_SECONDS."""
+        X_POLL_INTERVAL_SECONDS, and unset to as often as X's rate limit allows."""
         interval = interval or services.settings.x_poll_interval_seconds
-        ttl_ms = int(max(interval * 3, 30) * 1000)
+        ttl_ms = int(max(planned_interval(interval, cls.nominal_limit) * 3, 30) * 1000)
         return cls(
             source=services.x,
             ingest=Ingest(services.redis),
@@ -51,6 +52,8 @@ class MentionsPoller:
         )
 
     name = MENTIONS
+    endpoint = MENTIONS_ENDPOINT  # whose rate-limit headers pace the rounds
+    nominal_limit = MENTIONS_LIMIT  # its documented requests per 15 minutes
 
     def __init__(
         self,
@@ -59,7 +62,7 @@ class MentionsPoller:
         lease: Lease,
         health: Health,
         metrics: Metrics,
-        interval: float,
+        interval: float | None,
         backfill: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -77,7 +80,7 @@ class MentionsPoller:
     def poll_once(self) -> float:
         """One round; returns how long to wait before the next one."""
         if not self.lease.acquire():
-            return self.interval  # another worker polls this source
+            return self.next_wait()  # another worker polls this source
         try:
             self._round()
         except XError as error:
@@ -86,8 +89,15 @@ class MentionsPoller:
             log.info("x_poll_recovered", source=self.name, after_failures=self.failures)
         self.failures = 0
         self.health.ok("x")
-        record_successful_poll(self.health.client, self.name, self.clock(), self.interval)
-        return self.interval
+        wait = self.next_wait()
+        record_successful_poll(self.health.client, self.name, self.clock(), wait)
+        return wait
+
+    def next_wait(self) -> float:
+        """X_POLL_INTERVAL_SECONDS when set, else as often as the endpoint's rate limit allows;
+        never past the reserve of its window (bot/domain/poll_pace.py)."""
+        rate = self.source.rate_window(self.endpoint)
+        return next_poll_wait(self.interval, rate, self.nominal_limit, self.clock())
 
     def _round(self) -> None:
         checkpoint = self.ingest.checkpoint(MENTIONS)

@@ -20,7 +20,8 @@ from functools import lru_cache
 import redis
 import structlog
 
-from bot.domain.track_cost import RateWindow, error_backoff, next_interval
+from bot.domain.poll_pace import SEARCH_LIMIT, RateWindow, planned_interval
+from bot.domain.track_cost import error_backoff, next_interval
 from bot.domain.track_query import QueryProblem, parse_track_query
 from bot.domain.track_rule import TRACK_PREFIX, TrackRule
 from bot.pipeline.ingest import Ingest
@@ -48,7 +49,7 @@ PARALLEL_SEARCHES = 4
 
 @dataclass(frozen=True, slots=True)
 class PollerConfig:
-    interval: float  # X_POLL_INTERVAL_SECONDS: the base every rule's interval adapts from
+    interval: float  # X_POLL_INTERVAL_SECONDS, else search's even pace: each rule adapts from it
     parallel: int = PARALLEL_SEARCHES
 
 
@@ -205,10 +206,7 @@ class TrackPoller:
         )
 
     def _rate(self) -> RateWindow | None:
-        seen = self.source.rate_limits.get(SEARCH_ENDPOINT)
-        if seen is None:
-            return None
-        return RateWindow(seen.limit, seen.remaining, float(seen.reset) if seen.reset else None)
+        return self.source.rate_window(SEARCH_ENDPOINT)
 
 
 def record_polls(client: redis.Redis, outcomes: Sequence[PollOutcome], now: float) -> None:
@@ -260,6 +258,6 @@ def build_track_poller(services: Services) -> TrackPoller:
         budget,
         services.health,
         services.metrics,
-        PollerConfig(interval=settings.x_poll_interval_seconds),
+        PollerConfig(interval=planned_interval(settings.x_poll_interval_seconds, SEARCH_LIMIT)),
         clock=services.clock,
     )

@@ -14,6 +14,7 @@ from requests.adapters import HTTPAdapter
 
 from bot.config import Settings
 from bot.domain.mention import Author
+from bot.domain.poll_pace import RateWindow
 from bot.sources.x_parse import OwnPage, Page, parse_dm_page, parse_own_page, parse_page
 
 log = structlog.get_logger()
@@ -31,6 +32,7 @@ USER_FIELDS = ["name", "username", "public_metrics", "verified", "verified_type"
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 SEARCH_ENDPOINT = "tweets/search/recent"  # key of its x-rate-limit-* headers in rate_limits
 OWN_TIMELINE_ENDPOINT = "users/tweets"
+MENTIONS_ENDPOINT = "users/mentions"
 DM_EVENTS_ENDPOINT = "dm_events"
 RATE_LIMIT_HEADERS = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
 
@@ -114,6 +116,13 @@ class XSource:
             )
         return self._me
 
+    def rate_window(self, endpoint: str) -> RateWindow | None:
+        """The endpoint's rate-limit headers as last seen, or None before its first answer."""
+        seen = self.rate_limits.get(endpoint)
+        if seen is None:
+            return None
+        return RateWindow(seen.limit, seen.remaining, float(seen.reset) if seen.reset else None)
+
     def known_me(self) -> Author | None:
         """Our account if already resolved, without asking X (for paths that must not wait)."""
         return self._me
@@ -123,7 +132,7 @@ class XSource:
     ) -> Page:
         me = self.me()
         body = self.call(
-            "users/mentions",
+            MENTIONS_ENDPOINT,
             self.client.get_users_mentions,
             me.id,
             since_id=since_id,

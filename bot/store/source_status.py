@@ -6,6 +6,7 @@ from typing import Any
 
 import redis
 
+from bot.domain.poll_pace import MENTIONS_LIMIT, planned_interval
 from bot.domain.source_status import SourceStatus
 from bot.domain.track_rule import MENTIONS_SOURCE, TRACK_PREFIX
 from bot.store import keys
@@ -19,9 +20,11 @@ RULE_FIELDS = (
 LABEL_LIMIT = 40
 
 
-def watched_sources(client: redis.Redis, base_interval: float) -> list[SourceStatus]:
+def watched_sources(client: redis.Redis, poll_interval: float | None) -> list[SourceStatus]:
     """The mentions timeline and every /track rule that is polled (active or erroring; a
-    paused rule is not expected to poll)."""
+    paused rule is not expected to poll). `poll_interval` is X_POLL_INTERVAL_SECONDS: what a
+    source that recorded no interval of its own is expected to keep."""
+    base_interval = planned_interval(poll_interval, MENTIONS_LIMIT)
     rule_ids = [str(rule_id) for rule_id in client.zrange(keys.TRACK_DUE, 0, -1)]
     sources = [MENTIONS_SOURCE, *(TRACK_PREFIX + rule_id for rule_id in rule_ids)]
     records = poll_records(client, sources)
