@@ -12,6 +12,7 @@ import structlog
 from bot.domain.mention import Mention, post_id_key
 from bot.store import keys
 from bot.store.retention import retention_of
+from bot.store.spikes import SpikeCounter
 
 log = structlog.get_logger()
 
@@ -50,6 +51,7 @@ class Ingest:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
         self._script = client.register_script(_INGEST)
+        self.spikes = SpikeCounter(client)
 
     def ingest(self, source: str, mentions: Sequence[Mention], checkpoint: str | None) -> int:
         """Append the unseen mentions; move `source`'s checkpoint to `checkpoint` if it is newer.
@@ -81,8 +83,20 @@ class Ingest:
         )
         if added:
             self.client.hincrby(keys.METRICS, "mentions_ingested", added)
+        self._count_for_spikes(source, mentions, now)
         log.debug("ingested", source=source, offered=len(mentions), added=added)
         return added
+
+    def _count_for_spikes(self, source: str, mentions: Sequence[Mention], now: float) -> None:
+        """Each offered post counts once for its source's spike watch (the counter dedupes,
+        so a post offered again is no second count). The batch is in the inbox already:
+        a failure here costs a few counts, never a mention."""
+        if not mentions:
+            return
+        try:
+            self.spikes.record(source, mentions, now)
+        except redis.RedisError as error:
+            log.warning("spike_count_failed", source=source, error=repr(error))
 
     def checkpoint(self, source: str) -> str | None:
         value = self.client.get(keys.checkpoint(source))

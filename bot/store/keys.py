@@ -210,3 +210,44 @@ WEBHOOK_DUE = f"{PREFIX}:webhook:due"
 WEBHOOK_ITEMS = f"{PREFIX}:webhook:items"
 WEBHOOK_DEAD = f"{PREFIX}:webhook:dead"
 WEBHOOK_SEQ = f"{PREFIX}:webhook:seq"
+
+
+# -- Spike detection (bot/store/spikes.py, bot/pipeline/spikes.py) ---------------------------
+# A scope is an ingest source name ("x:mentions", "track:t3"). Every key below expires.
+SPIKE_ACTIVE = f"{PREFIX}:spike:active"  # zset: scope -> when it last recorded mentions
+SPIKE_SENSITIVITY = f"{PREFIX}:spike:sensitivity"  # hash: scope -> low|normal|high|off
+
+
+def spike_minute(scope: str, minute: int) -> str:
+    """HyperLogLog of the post ids of one scope created in one minute (epoch minutes)."""
+    return f"{PREFIX}:spike:min:{scope}:{minute}"
+
+
+def spike_words(scope: str, minute: int) -> str:
+    """Zset: word -> how many of the minute's posts used it (capped to the most used)."""
+    return f"{PREFIX}:spike:words:{scope}:{minute}"
+
+
+def spike_samples(scope: str) -> str:
+    """Zset: the scope's most recent post ids -> when each was made (a few, for the alert)."""
+    return f"{PREFIX}:spike:samples:{scope}"
+
+
+def spike_meta(scope: str) -> str:
+    """Hash: `first` (when the scope first recorded), `rolled` (last hour folded into hours)."""
+    return f"{PREFIX}:spike:meta:{scope}"
+
+
+def spike_hours(scope: str) -> str:
+    """Hash: hour index (epoch hours) -> mentions that hour, for the last WEEKS_KEPT weeks."""
+    return f"{PREFIX}:spike:hours:{scope}"
+
+
+def spike_state(scope: str) -> str:
+    """Hash: `v` (version), `state` (JSON), `owed` ("alert:<storm>", "over:<storm>" or "")."""
+    return f"{PREFIX}:spike:state:{scope}"
+
+
+def spike_told(scope: str, storm: int, kind: str, step: str) -> str:
+    """One message of one storm to one place: held while in flight, "done" once sent."""
+    return f"{PREFIX}:spike:told:{scope}:{storm}:{kind}:{step}"
