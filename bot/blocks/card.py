@@ -19,6 +19,7 @@ from bot.blocks.text import (
 from bot.domain.capabilities import LABELS, Action, card_actions
 from bot.domain.case import STATUS_LABELS, Case, CaseStatus
 from bot.domain.mention import Author, Mention
+from bot.domain.triage import triage_label
 
 Block = dict[str, Any]
 
@@ -151,6 +152,9 @@ def _meta_block(mention: Mention) -> Block:
     parts = [f"<{escape_mrkdwn(mention.url)}|{label}>", slack_date(mention.created_at)]
     if mention.edited_at is not None:
         parts.append(f"_edited_ {slack_time(mention.edited_at, 'at')}")
+    signals = triage_label(mention.triage) if mention.triage is not None else None
+    if signals:
+        parts.append(signals)
     rules = mention.rule_labels or mention.rules
     if rules:
         noun = "Rule" if len(rules) == 1 else "Rules"

@@ -122,6 +122,11 @@ def help_text(admin_group: str | None) -> str:
             "(`/track budget off` removes the cap); a rule that would break it is paused",
             "• `/track vip followers 50000` · `/track vip add @handle` — authors whose cards "
             "are marked VIP",
+            "• `/track route lang:ja #support-jp` — mentions in a language go to that channel "
+            "(`/track route lang:ja off` removes it; `/track route` lists them)",
+            "• `/track spike t3 sensitivity high` — how big a flood of a rule's (or `mentions`') "
+            "posts must be before the channel and the on-call person hear of it "
+            "(`low`, `normal`, `high`, `off`)",
             'Queries use X search syntax: words, "exact phrases", #hashtags, @accounts, OR, '
             "(groups), -exclusions, from:, lang:en, is:reply, has:links. On pay-per-use every "
             f"post read costs {money(POST_READ_USD)}, so test before you add.",

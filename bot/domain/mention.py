@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.history import CustomerHistory
+from bot.domain.triage import Triage
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class Mention:
     # the text is private: it never goes public, nor into message metadata or logs).
     kind: str = "post"
     dm_conversation_id: str | None = None
+    # Set by delivery: the post's language and kind, computed offline (bot/domain/triage.py).
+    triage: Triage | None = None
 
     @property
     def is_dm(self) -> bool:
@@ -82,6 +85,7 @@ class Mention:
         data["rule_labels"] = list(self.rule_labels)
         data["history"] = self.history.to_dict() if self.history is not None else None
         data["edit_history"] = list(self.edit_history)
+        data["triage"] = self.triage.to_dict() if self.triage is not None else None
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -107,6 +111,7 @@ class Mention:
             edited_at=float(data["edited_at"]) if data.get("edited_at") else None,
             kind=str(data.get("kind") or "post"),
             dm_conversation_id=data.get("dm_conversation_id"),
+            triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
         )
 
 

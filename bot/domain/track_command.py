@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.domain.command_problem import Invalid as Invalid
 from bot.domain.track_rule import Priority, rule_id_from
+from bot.domain.track_triage_command import (
+    SetLanguageRoute,
+    SetSpikeSensitivity,
+    TriageCommand,
+    parse_route,
+    parse_spike,
+)
 
 NAME_LIMIT = 50
 MAX_BUDGET = 1_000_000.0
@@ -22,7 +31,7 @@ EXAMPLE_ADD = '/track add "acme app" OR acmeapp #support priority:high name:"App
 EXAMPLE_TEST = '/track test "acme app" OR acmeapp'
 EXAMPLE_BUDGET = "/track budget 150"
 EXAMPLE_VIP = "/track vip add @bigcustomer @pressdesk"
-SUBCOMMANDS = "add, list, remove, pause, resume, test, stats, budget, vip, help"
+SUBCOMMANDS = "add, list, remove, pause, resume, test, stats, budget, vip, route, spike, help"
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _SLACK_PERSON = re.compile(r"^<[@!]")
@@ -95,12 +104,6 @@ class ChangeVipHandles:
     handles: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Invalid:
-    problem: str
-    example: str
-
-
 Command = (
     Help
     | AddRule
@@ -113,11 +116,20 @@ Command = (
     | ShowVip
     | SetVipFollowers
     | ChangeVipHandles
+    | TriageCommand
     | Invalid
 )
 
 # Commands that change what everyone shares: only the admin group may run them when one is set.
-CHANGES_SHARED_STATE = (AddRule, ChangeRule, SetBudget, SetVipFollowers, ChangeVipHandles)
+CHANGES_SHARED_STATE = (
+    AddRule,
+    ChangeRule,
+    SetBudget,
+    SetVipFollowers,
+    ChangeVipHandles,
+    SetLanguageRoute,
+    SetSpikeSensitivity,
+)
 
 _ALIASES = {"ls": "list", "rm": "remove", "delete": "remove", "del": "remove", "stat": "stats"}
 
@@ -138,10 +150,9 @@ def parse_track_command(text: str) -> Command:
         return ListRules() if verb == "list" else ShowStats()
     if verb in ("remove", "pause", "resume"):
         return _parse_change(verb, rest)
-    if verb == "budget":
-        return _parse_budget(rest)
-    if verb == "vip":
-        return _parse_vip(rest)
+    settings = _SETTINGS_PARSERS.get(verb)
+    if settings is not None:
+        return settings(rest)
     shown = _shown(words[0])
     return Invalid(
         f"`{shown}` is not a /track subcommand (they are: {SUBCOMMANDS}). "
@@ -301,3 +312,12 @@ def _shown(text: str) -> str:
     """Echo a piece of the person's text safely inside `code`."""
     cleaned = html.unescape(text).replace("`", "'")
     return cleaned if len(cleaned) <= 80 else cleaned[:79] + "…"
+
+
+# Subcommands that read or change one shared setting, each parsed from the words after it.
+_SETTINGS_PARSERS: dict[str, Callable[[list[str]], Command]] = {
+    "budget": _parse_budget,
+    "vip": _parse_vip,
+    "route": parse_route,
+    "spike": parse_spike,
+}

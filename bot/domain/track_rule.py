@@ -121,10 +121,13 @@ def decide(
     author: Author,
     vip: VipPolicy,
     default_channel: str,
+    lang: str | None = None,
+    lang_routes: Mapping[str, str] | None = None,
 ) -> Decision:
     """One card for every source that matched a post: all of them listed, routed to the
     highest-priority rule's channel (a /track rule before the mentions timeline on a tie, then
-    the oldest rule), else the default channel. Removed rules are listed by id only."""
+    the oldest rule), else its language's channel (`/track route lang:ja #support-jp`), else
+    the default channel. Removed rules are listed by id only."""
     matched: list[TrackRule] = []
     names: list[str] = []
     labels: list[str] = []
@@ -145,7 +148,8 @@ def decide(
         names.insert(0, MENTIONS_LABEL)
         labels.insert(0, MENTIONS_LABEL)
     best = min(matched, key=_route_order, default=None)
-    channel = (best.channel if best is not None else None) or default_channel
+    by_language = (lang_routes or {}).get(lang) if lang is not None else None
+    channel = (best.channel if best is not None else None) or by_language or default_channel
     marks: list[str] = []
     if any(rule.priority is Priority.HIGH for rule in matched):
         marks.append(MARK_HIGH_PRIORITY)

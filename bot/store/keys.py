@@ -188,6 +188,7 @@ TRACK_SIGNATURES = f"{PREFIX}:track:signatures"  # hash: query signature -> rule
 TRACK_BUDGET = f"{PREFIX}:track:budget"  # dollars a month, absent = no cap
 TRACK_VIP = f"{PREFIX}:track:vip"  # hash: followers threshold
 TRACK_VIP_HANDLES = f"{PREFIX}:track:vip:handles"  # set of casefolded X handles
+TRACK_LANG_ROUTES = f"{PREFIX}:track:lang-routes"  # hash: ISO 639-1 code -> channel id
 TRACK_HOLD = f"{PREFIX}:track:hold"  # X search rate-limited: no rule polls until this time
 TRACK_ADMINS = f"{PREFIX}:track:admins"  # short-lived cache of TRACK_ADMIN_GROUP's members
 

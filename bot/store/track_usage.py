@@ -85,3 +85,18 @@ class TrackUsage:
             self.client.sadd(keys.TRACK_VIP_HANDLES, *handles)
         else:
             self.client.srem(keys.TRACK_VIP_HANDLES, *handles)
+
+    def language_routes(self) -> dict[str, str]:
+        """`/track route`: ISO 639-1 code -> the channel its mentions go to."""
+        return {str(k): str(v) for k, v in self.client.hgetall(keys.TRACK_LANG_ROUTES).items()}
+
+    def set_language_route(self, lang: str, channel: str | None) -> str | None:
+        """Route `lang` to `channel` (None: remove the route); returns the channel it had."""
+        with self.client.pipeline() as pipe:
+            pipe.hget(keys.TRACK_LANG_ROUTES, lang)
+            if channel is None:
+                pipe.hdel(keys.TRACK_LANG_ROUTES, lang)
+            else:
+                pipe.hset(keys.TRACK_LANG_ROUTES, lang, channel)
+            before = pipe.execute()[0]
+        return str(before) if before else None

@@ -34,6 +34,7 @@ from bot.store.tracks import Duplicate, TrackStore
 from bot.track import reports
 from bot.track.access import change_refusal, prepare_channel
 from bot.track.reply import Reply, problem
+from bot.track.triage_commands import TriageCommands
 
 log = structlog.get_logger()
 
@@ -82,6 +83,7 @@ class TrackCommands:
             ShowVip: lambda _c, _u: Reply([one(vip_text(self.usage.vip()))], note="vip"),
             Help: lambda _c, _u: Reply([one(help_text(self.services.settings.track_admin_group))]),
             **report.handlers(),
+            **TriageCommands(self.services, self.store, self.usage).handlers(),
         }
 
     # -- rules --------------------------------------------------------------------------
