@@ -43,6 +43,7 @@ __all__ = ["Deliverer", "DeliveryConfig", "DeliveryPostponed", "RecordHook"]
 LOCK_TTL_MS = 60_000
 RECORD_TRIES = 3  # a lock renewal touching the WATCHed key between WATCH and EXEC is no loss
 
+Entry = tuple[str, dict[str, str]]  # an inbox stream entry: id and fields
 # Called inside the MULTI that records a new case (e.g. to start its SLA clock atomically).
 RecordHook = Callable[[redis.client.Pipeline, Mention, str, str], None]
 # Called inside the MULTI that threads a follow-up into case `str` (e.g. its next-response clock).
@@ -73,6 +74,7 @@ class Deliverer(InboxReader):
         on_recorded: Sequence[RecordHook] = (),
         place: Placement | None = None,
         on_followup: Sequence[FollowupHook] = (),
+        order: Callable[[list[Entry]], list[Entry]] | None = None,
     ) -> None:
         self.client, self.slack, self.config, self.pacer = client, slack, config, pacer
         self.cases, self.metrics = CaseStore(client), Metrics(client)
@@ -96,6 +98,7 @@ class Deliverer(InboxReader):
             config.dm_retention_days,
         )
         self.on_followup = list(on_followup)
+        self._order = order  # e.g. PriorityOrder: urgent new posts first within a read
         self.failures = DeliveryFailures(
             client,
             slack,
@@ -104,6 +107,9 @@ class Deliverer(InboxReader):
             config.retry_seconds,
             clock=clock,
         )
+
+    def order(self, entries: list[Entry]) -> list[Entry]:
+        return self._order(entries) if self._order is not None else entries
 
     def deliver(self, entry_id: str, fields: dict[str, str]) -> None:
         """Deliver one inbox entry; whatever it raises (but Redis trouble, which the loop waits

@@ -35,6 +35,10 @@ class InboxReader:
     def deliver(self, entry_id: str, fields: dict[str, str]) -> None:
         raise NotImplementedError
 
+    def order(self, entries: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
+        """The order one read is delivered in (as read, unless a subclass knows better)."""
+        return entries
+
     def ensure_group(self) -> None:
         try:
             self.client.xgroup_create(keys.INBOX, keys.DELIVER_GROUP, id="0", mkstream=True)
@@ -65,7 +69,7 @@ class InboxReader:
 
     def step(self, block_ms: int = 1000, stop: threading.Event | None = None) -> int:
         """Deliver what is reclaimable or new; returns how many entries were handled."""
-        entries = self._reclaim() or self._read_new(block_ms)
+        entries = self.order(self._reclaim() or self._read_new(block_ms))
         for entry_id, fields in entries:
             if stop is not None and stop.is_set():
                 break  # leave the rest pending: another worker (or we, later) will reclaim them

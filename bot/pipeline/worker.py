@@ -14,6 +14,8 @@ from bot.pipeline.dm_poll import DmPoller
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.poll import MentionsPoller
+from bot.pipeline.priority_order import PriorityOrder
+from bot.pipeline.spikes import SpikeWatch
 from bot.pipeline.timers import TimerLoop
 from bot.pipeline.track_poll import build_track_poller
 from bot.pipeline.track_route import TrackRouter
@@ -33,6 +35,7 @@ class Worker:
         settings = services.settings
         self.stop = threading.Event()
         self.poller = MentionsPoller.for_worker(services, backfill=backfill)
+        router = TrackRouter(services.redis, settings.slack_mentions_channel or "")
         self.deliverer = Deliverer(
             services.redis,
             services.slack,
@@ -48,8 +51,10 @@ class Worker:
             ChannelPacer(services.redis, settings.slack_channel_interval_ms),
             on_recorded=[sla_record_hook(services.redis, services.clock)],
             on_followup=[next_response_hook(services.redis, services.clock)],
-            # One card per post, listing every /track rule it matched, routed by priority.
-            place=TrackRouter(services.redis, settings.slack_mentions_channel or "").place,
+            # One card per post, listing every /track rule it matched, routed by priority
+            # (and language); within each read, urgent new posts are carded first.
+            place=router.place,
+            order=PriorityOrder(services.redis, router.rank),
         )
         self.timers = TimerLoop(services, autoreply=AutoReplySender(services))
         self.own_poller = build_own_poller(services)
@@ -63,6 +68,7 @@ class Worker:
             ("track-poller", build_track_poller(services).run),
             ("timers", self.timers.run),
             ("escalation-webhooks", EscalationWebhookSender(services).run),
+            ("spike-watch", SpikeWatch(services).run),
         ]
 
     def run(self) -> None:
