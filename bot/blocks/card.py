@@ -191,6 +191,17 @@ def _case_marks(case: Case | None) -> list[str]:
         marks.append(f"reposted by <@{escape_mrkdwn(case.reposted_by)}>")
     if case.dm_by:
         marks.append(f":lock: moved to DM by <@{escape_mrkdwn(case.dm_by)}>")
+    if case.muted_by and case.muted_until:
+        marks.append(
+            f":mute: author muted by <@{escape_mrkdwn(case.muted_by)}> until "
+            f"{slack_time(case.muted_until, 'at')}: their posts go into this thread"
+        )
+    if case.copies:
+        shown = ", ".join(f"@{escape_mrkdwn(handle)}" for handle in case.copy_authors)
+        more = case.copies - len(case.copy_authors)
+        tail = f" and {more} more" if more > 0 else ""
+        noun = "account" if case.copies == 1 else "accounts"
+        marks.append(f":repeat: same text from {case.copies} more {noun}: {shown}{tail}")
     return marks
 
 

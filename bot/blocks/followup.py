@@ -29,14 +29,20 @@ BLOCK_FOLLOWUP_TEXT = "followup_text"
 BLOCK_FOLLOWUP_ACTIONS = "followup_actions"
 
 
-def followup_blocks(mention: Mention) -> list[Block]:
-    """The thread message for a follow-up: the same escaping and budgets as a card, and a Reply
-    button that answers this post (its value is the follow-up's id, not the case's)."""
+CUSTOMER_REPLIED = ":speech_balloon: *Customer replied*"
+MUTED_AUTHOR_POSTED = ":mute: *Muted author posted*"
+SAME_TEXT_POSTED = ":repeat: *Same text, another account*"
+
+
+def followup_blocks(mention: Mention, lead: str = CUSTOMER_REPLIED) -> list[Block]:
+    """The thread message for a follow-up (or another post that joins the case: `lead` says
+    why): the same escaping and budgets as a card, and a Reply button that answers this post
+    (its value is the follow-up's id, not the case's)."""
     author = mention.author
     name = escape_and_truncate(author.name.strip() or author.username, NAME_LIMIT)
     handle = f"<{escape_mrkdwn(author.profile_url)}|@{escape_mrkdwn(author.username)}>"
     link = f"<{escape_mrkdwn(mention.url)}|Open this post on X>"
-    meta = f":speech_balloon: *Customer replied* · {name} {handle} · {link} · "
+    meta = f"{lead} · {name} {handle} · {link} · "
     meta += slack_date(mention.created_at)
     if mention.edited_at is not None:
         meta += f" · _edited_ {slack_time(mention.edited_at, 'at')}"
@@ -56,8 +62,8 @@ def followup_blocks(mention: Mention) -> list[Block]:
     ]
 
 
-def followup_fallback_text(mention: Mention) -> str:
-    lead = f"@{escape_mrkdwn(mention.author.username)} replied"
+def followup_fallback_text(mention: Mention, verb: str = "replied") -> str:
+    lead = f"@{escape_mrkdwn(mention.author.username)} {verb}"
     excerpt = " ".join(mention.text.split())
     if not excerpt:
         return lead

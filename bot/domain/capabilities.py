@@ -23,6 +23,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
     MOVE_TO_DM = "move_to_dm"
     REPLY_IN_DM = "reply_in_dm"
+    MUTE_AUTHOR = "mute_author"
+    UNMUTE_AUTHOR = "unmute_author"
 
 
 LABELS: dict[Action, str] = {
@@ -37,6 +39,8 @@ LABELS: dict[Action, str] = {
     Action.REOPEN: "Reopen",
     Action.MOVE_TO_DM: "Move to DM",
     Action.REPLY_IN_DM: "Reply in DM",
+    Action.MUTE_AUTHOR: "Mute author 24 h",
+    Action.UNMUTE_AUTHOR: "Unmute author",
 }
 
 # X rights per tier (contracts/x/docs/changelog.mdx: self-serve lost likes and quote posts on
@@ -88,4 +92,5 @@ def card_actions(
     if "dm" in allowed:
         actions.append(Action.MOVE_TO_DM)
     actions.append(Action.RESOLVE)
+    actions.append(Action.UNMUTE_AUTHOR if case and case.muted_by else Action.MUTE_AUTHOR)
     return actions

@@ -54,6 +54,10 @@ class Case:
     liked_by: str | None = None
     reposted_by: str | None = None
     dm_by: str | None = None  # who moved the case to direct messages
+    muted_by: str | None = None  # who muted the author (their posts join this case quietly)
+    muted_until: float | None = None
+    copies: int = 0  # posts of the same text by other accounts, threaded into this case
+    copy_authors: tuple[str, ...] = ()  # the first few of their @handles
 
     @property
     def answered(self) -> bool:

@@ -31,6 +31,7 @@ from bot.pipeline.history import HistoryLookup
 from bot.pipeline.inbox import InboxReader
 from bot.pipeline.merge import MatchMerger, Placement
 from bot.pipeline.pacing import ChannelPacer
+from bot.pipeline.quiet import QuietJoin, QuietJoiner
 from bot.store import keys
 from bot.store.cases import CaseStore
 from bot.store.lease import ItemLock, LockLost
@@ -98,6 +99,8 @@ class Deliverer(InboxReader):
             config.dm_retention_days,
         )
         self.on_followup = list(on_followup)
+        self.quiet = QuietJoiner(client, slack, self.poster)
+        self.on_recorded.append(self.quiet.remember_text)
         self._order = order  # e.g. PriorityOrder: urgent new posts first within a read
         self.failures = DeliveryFailures(
             client,
@@ -175,11 +178,32 @@ class Deliverer(InboxReader):
             log.info("post_edited", post_id=mention.post_id, case=edit.case_id)
             self.edits.show(edit)
             return
-        case_id = self.followups.case_to_join(mention, self.clock())
-        if case_id is not None:
-            self._thread_followup(entry_id, mention, case_id, lock)
+        quiet = self.quiet.muted(mention)
+        if quiet is None:
+            case_id = self.followups.case_to_join(mention, self.clock())
+            if case_id is not None:
+                self._thread_followup(entry_id, mention, case_id, lock)
+                return
+            quiet = self.quiet.copy_of(mention)
+        if quiet is not None:
+            self._join_quietly(entry_id, mention, quiet, lock)
         else:
             self._card(entry_id, mention, lock)
+
+    def _join_quietly(
+        self, entry_id: str, mention: Mention, join: QuietJoin, lock: ItemLock
+    ) -> None:
+        """A muted author's post, or a copy of a carded text: into the case's thread, once."""
+        self.quiet.post(mention, join, lock)
+
+        def queue(pipe: redis.client.Pipeline) -> None:
+            self.quiet.queue(pipe, mention, join)
+            pipe.hincrby(keys.METRICS, f"{join.reason}_joined", 1)
+
+        self._commit(entry_id, mention.post_id, lock, queue)
+        log.info("post_joined_quietly", post_id=mention.post_id, case=join.case_id, why=join.reason)
+        if join.reason == "same_text":
+            self.followups.refresh_card(join.case_id)  # the card counts the copies
 
     def _deliver_dm(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
         case = self.dms.case_for(mention)

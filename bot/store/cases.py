@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 from dataclasses import replace
+from typing import Any
 
 import redis
 
@@ -96,6 +97,7 @@ class CaseStore:
             liked_by=raw.get("liked_by") or None,
             reposted_by=raw.get("reposted_by") or None,
             dm_by=raw.get("dm_by") or None,
+            **_quiet_fields(raw, time.time()),
         )
         return case, Mention.from_json(raw["mention"])
 
@@ -191,3 +193,15 @@ class CaseStore:
     def release_claim(self, post_id: str) -> None:
         """Drop the claim (on send, resolve, or when its holder lets go)."""
         self.client.delete(keys.claim(post_id))
+
+
+def _quiet_fields(raw: dict[str, str], now: float) -> dict[str, Any]:
+    """A mute that has run out is no mute; copies of the same text and who posted them."""
+    until = float(raw["muted_until"]) if raw.get("muted_until") else None
+    muted = until is not None and until > now
+    return {
+        "muted_by": raw.get("muted_by") or None if muted else None,
+        "muted_until": until if muted else None,
+        "copies": int(raw.get("copies") or 0),
+        "copy_authors": tuple(raw.get("copy_authors", "").split()),
+    }

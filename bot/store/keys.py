@@ -252,3 +252,14 @@ def spike_state(scope: str) -> str:
 def spike_told(scope: str, storm: int, kind: str, step: str) -> str:
     """One message of one storm to one place: held while in flight, "done" once sent."""
     return f"{PREFIX}:spike:told:{scope}:{storm}:{kind}:{step}"
+
+
+# -- Posts that join a case quietly (bot/store/quiet.py) ----------------------------------
+def muted_author(author_id: str) -> str:
+    """The case an author was muted from (their posts go into its thread); expires with it."""
+    return f"{PREFIX}:muted:{author_id}"
+
+
+def same_text(fingerprint: str) -> str:
+    """The case a text was first carded in (bot/domain/same_text.py); copies join it."""
+    return f"{PREFIX}:same-text:{fingerprint}"

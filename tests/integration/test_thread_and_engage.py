@@ -66,7 +66,9 @@ def test_self_serve_cards_have_no_like_button_and_like_is_refused(
     action_ids = [
         e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert action_ids == ["reply", "claim", "escalate", "repost", "move_to_dm", "resolve"]
+    assert action_ids == [
+        "reply", "claim", "escalate", "repost", "move_to_dm", "resolve", "mute_author",
+    ]  # fmt: skip
     bolt.block_action("like", post_id, message_ts=ts)
     assert "cannot like" in wait_for(lambda: ephemerals_for(slack_fake, "U0ALICE"))[0]
     assert x_fake.calls_to("/2/users/1000/likes") == []
