@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     # Direct messages (Move to DM): their text lives this long, whatever the case's retention.
     dm_retention_days: float = Field(default=30.0, gt=0)
     dm_template: str = "Hi {first_name}, could you send us your order number here? Thank you!"
+    # The optional AI helper (off unless AI_BASE_URL and AI_MODEL are set): an OpenAI-compatible
+    # chat-completions server that refines a post's kind and suggests a reply draft.
+    ai_base_url: str | None = None
+    ai_api_key: SecretStr | None = None
+    ai_model: str | None = None
 
     @field_validator("reply_allowed_groups", mode="before")
     @classmethod
@@ -107,6 +112,7 @@ class Settings(BaseSettings):
             self.x_access_token,
             self.x_access_token_secret,
             self.escalation_webhook_secret,
+            self.ai_api_key,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
@@ -184,6 +190,7 @@ class Settings(BaseSettings):
                 "ESCALATION_WEBHOOK_SECRET is not set: set a long random string so the "
                 "receiver can verify ESCALATION_WEBHOOK_URL calls"
             )
+        found += _ai_problems(self.ai_base_url, self.ai_model)
         found += _redis_url_problem(self.redis_url)
         found += _retention_problems(self.case_retention_days, self.audit_retention_days)
         return found
@@ -265,3 +272,14 @@ def _describe(item: object) -> str:
     location = detail.get("loc") or ("?",)
     name = str(location[0]).upper()
     return f"{name} is invalid: {detail.get('msg', 'bad value')}"
+
+
+def _ai_problems(base_url: str | None, model: str | None) -> list[str]:
+    if base_url and not base_url.startswith(("http://", "https://")):
+        return ["AI_BASE_URL must be an http(s) URL, e.g. https://api.openai.com/v1"]
+    if bool(base_url) != bool(model):
+        return [
+            "AI_BASE_URL and AI_MODEL go together: set both to turn the AI helper on "
+            "(e.g. AI_MODEL=gpt-4o-mini), or neither to leave it off"
+        ]
+    return []

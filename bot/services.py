@@ -14,6 +14,7 @@ import redis
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.sources.ai import AiConfig, AiHelper
 from bot.sources.x import XSource
 from bot.store.cases import CaseStore
 from bot.store.connection import connect
@@ -43,6 +44,15 @@ class Services:
     @cached_property
     def x(self) -> XSource:
         return XSource(self.settings)
+
+    @cached_property
+    def ai(self) -> AiHelper | None:
+        """The optional AI helper; None unless AI_BASE_URL and AI_MODEL are set."""
+        s = self.settings
+        if not (s.ai_base_url and s.ai_model):
+            return None
+        key = s.ai_api_key.get_secret_value() if s.ai_api_key else None
+        return AiHelper(AiConfig(base_url=s.ai_base_url, api_key=key, model=s.ai_model))
 
     @cached_property
     def cases(self) -> CaseStore:

@@ -202,6 +202,9 @@ def _case_marks(case: Case | None) -> list[str]:
         tail = f" and {more} more" if more > 0 else ""
         noun = "account" if case.copies == 1 else "accounts"
         marks.append(f":repeat: same text from {case.copies} more {noun}: {shown}{tail}")
+    signals = [signal for signal in (case.ai_kind, case.ai_sentiment) if signal]
+    if signals:
+        marks.append(f":sparkles: AI helper: {escape_mrkdwn(', '.join(signals))}")
     return marks
 
 

@@ -17,6 +17,8 @@ from bot.domain.templates import Template
 CALLBACK_ID = "reply_modal"
 TEXT_ACTION = "reply_text"  # the draft input; dispatches on each character for the count
 TEMPLATE_ACTION = "reply_template"
+SUGGESTION_ACTION = "reply_use_suggestion"
+SUGGESTION_BLOCK = "reply_suggestion"
 TAKEOVER_BLOCK, ANOTHER_BLOCK, LIKE_BLOCK = "reply_takeover", "reply_another", "reply_like"
 COUNT_BLOCK = "reply_count"
 QUOTE_LIMIT = 2500
@@ -38,6 +40,7 @@ class ReplyForm:
     templates: Sequence[Template] = ()
     text_version: int = 0  # bumped to replace the input's value (template chosen)
     source_note: str | None = None  # e.g. "From a message by @bob in the card's thread"
+    suggestion: str | None = None  # the AI helper's draft, offered, never filled in by itself
 
 
 def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]:
@@ -52,6 +55,8 @@ def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]
         blocks.append(_manual_path(mention, form))
     if form.templates:
         blocks.append(_template_picker(form.templates))
+    if form.suggestion:
+        blocks.append(_suggestion(form.suggestion))
     blocks.append(_text_input(form))
     blocks.append(count_block(form.draft, form.signature))
     if form.can_like and form.api_allowed:
@@ -178,6 +183,26 @@ def _template_picker(templates: Sequence[Template]) -> dict[str, Any]:
             "action_id": TEMPLATE_ACTION,
             "placeholder": {"type": "plain_text", "text": "Templates"},
             "options": options,
+        },
+    }
+
+
+def _suggestion(draft: str) -> dict[str, Any]:
+    """The AI helper's draft, clearly a suggestion: it enters the reply only when asked, and
+    is sent only when the person presses Send."""
+    text = (
+        ":sparkles: *Suggested by the AI helper* (check it: it may be wrong):\n>"
+        + escape_and_truncate(draft, 1_000)
+    )
+    return {
+        "type": "section",
+        "block_id": SUGGESTION_BLOCK,
+        "text": mrkdwn(text),
+        "accessory": {
+            "type": "button",
+            "action_id": SUGGESTION_ACTION,
+            "text": {"type": "plain_text", "text": "Use suggestion"},
+            "value": "use",
         },
     }
 

@@ -94,5 +94,7 @@ def build_reply_view(
         templates=list_templates(services.redis),
         text_version=ctx.text_version,
         source_note=ctx.source_note,
+        # The helper read the case's own post: a follow-up's Reply gets no stale suggestion.
+        suggestion=case.ai_draft if mention.post_id == case.post_id else None,
     )
     return reply_modal(mention, case, form)

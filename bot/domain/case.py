@@ -58,6 +58,10 @@ class Case:
     muted_until: float | None = None
     copies: int = 0  # posts of the same text by other accounts, threaded into this case
     copy_authors: tuple[str, ...] = ()  # the first few of their @handles
+    # What the optional AI helper said of the post: a suggestion, never sent by itself.
+    ai_kind: str | None = None
+    ai_sentiment: str | None = None
+    ai_draft: str | None = None
 
     @property
     def answered(self) -> bool:

@@ -9,6 +9,7 @@ import structlog
 
 from bot.casework.autoreply import AutoReplySender
 from bot.casework.own_replies import build_own_poller
+from bot.pipeline.ai_suggest import AiSuggester
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
 from bot.pipeline.dm_poll import DmPoller
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
@@ -70,6 +71,12 @@ class Worker:
             ("escalation-webhooks", EscalationWebhookSender(services).run),
             ("spike-watch", SpikeWatch(services).run),
         ]
+        if services.ai is not None:  # AI_BASE_URL and AI_MODEL set: suggestions after cards
+            suggester = AiSuggester(
+                services.redis, services.slack, services.ai, settings.x_access_tier
+            )
+            self.deliverer.on_recorded.append(suggester.enqueue)
+            self.loops.append(("ai-helper", suggester.run))
 
     def run(self) -> None:
         """Run until `stop` is set; the item in hand is finished, nothing undelivered is acked.

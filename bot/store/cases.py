@@ -196,7 +196,8 @@ class CaseStore:
 
 
 def _quiet_fields(raw: dict[str, str], now: float) -> dict[str, Any]:
-    """A mute that has run out is no mute; copies of the same text and who posted them."""
+    """A mute that has run out is no mute; copies of the same text and who posted them; what
+    the AI helper suggested."""
     until = float(raw["muted_until"]) if raw.get("muted_until") else None
     muted = until is not None and until > now
     return {
@@ -204,4 +205,7 @@ def _quiet_fields(raw: dict[str, str], now: float) -> dict[str, Any]:
         "muted_until": until if muted else None,
         "copies": int(raw.get("copies") or 0),
         "copy_authors": tuple(raw.get("copy_authors", "").split()),
+        "ai_kind": raw.get("ai_kind") or None,
+        "ai_sentiment": raw.get("ai_sentiment") or None,
+        "ai_draft": raw.get("ai_draft") or None,
     }

@@ -211,6 +211,7 @@ WEBHOOK_DUE = f"{PREFIX}:webhook:due"
 WEBHOOK_ITEMS = f"{PREFIX}:webhook:items"
 WEBHOOK_DEAD = f"{PREFIX}:webhook:dead"
 WEBHOOK_SEQ = f"{PREFIX}:webhook:seq"
+AI_QUEUE = f"{PREFIX}:ai:queue"  # list: post ids of new cards waiting for the AI helper
 
 
 # -- Spike detection (bot/store/spikes.py, bot/pipeline/spikes.py) ---------------------------

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import guarded
-from bot.blocks.reply_modal import TEMPLATE_ACTION, TEXT_ACTION
+from bot.blocks.reply_modal import SUGGESTION_ACTION, TEMPLATE_ACTION, TEXT_ACTION
 from bot.casework.cards import load_reply_target, refresh_card
 from bot.casework.notices import tell_person
 from bot.casework.people import refusal_to_send
@@ -105,6 +105,22 @@ def on_template_chosen(
     _update_modal(services, client, body, fill(template.text, found[1]), bump=True)
 
 
+def on_suggestion_used(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Use suggestion: the AI helper's draft goes into the reply text, still to be read, edited
+    and sent (or not) by the person."""
+    ack()
+    services: Services = context["services"]
+    ctx = ReplyContext.read(services, str((body.get("view") or {}).get("private_metadata", "")))
+    found = load_reply_target(services, ctx.post_id) if ctx else None
+    if found is None or not found[0].ai_draft or found[1].post_id != found[0].post_id:
+        return  # nothing to use (or not from our modal): the modal stays as it is
+    case, mention = found
+    draft = f"@{mention.author.username} {case.ai_draft}"
+    _update_modal(services, client, body, draft, bump=True)
+
+
 def _update_modal(
     services: Services, client: WebClient, body: dict[str, Any], draft: str, *, bump: bool
 ) -> None:
@@ -146,4 +162,5 @@ def register(app: App) -> None:
     app.action("reply")(guarded(open_reply_modal))
     app.action(TEXT_ACTION)(guarded(on_draft_changed))
     app.action(TEMPLATE_ACTION)(guarded(on_template_chosen))
+    app.action(SUGGESTION_ACTION)(guarded(on_suggestion_used))
     app.action("reply_open_in_x")(guarded(acknowledge_link))

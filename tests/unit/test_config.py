@@ -83,3 +83,16 @@ def test_track_admin_group_must_be_a_user_group_id() -> None:
     assert settings(track_admin_group="S0ADMINS").problems() == []
     lines = settings(track_admin_group="@admins").problems()
     assert len(lines) == 1 and lines[0].startswith("TRACK_ADMIN_GROUP=")
+
+
+def test_the_ai_helper_needs_its_url_and_model_together() -> None:
+    """AI_BASE_URL without AI_MODEL (or the reverse) is one line saying to set both or none; a
+    URL that is not http(s) is named; both set, or neither, is fine; the key is a secret."""
+    assert settings().problems() == []
+    ok = settings(ai_base_url="https://api.example.com/v1", ai_model="m", ai_api_key="sk-xyz")
+    assert ok.problems() == [] and "sk-xyz" in ok.secret_values()
+    for half in ({"ai_base_url": "https://api.example.com/v1"}, {"ai_model": "gpt-4o-mini"}):
+        [line] = settings(**half).problems()
+        assert line.startswith("AI_BASE_URL and AI_MODEL go together")
+    [line] = settings(ai_base_url="api.example.com", ai_model="m").problems()
+    assert line.startswith("AI_BASE_URL must be an http(s) URL")
