@@ -20,6 +20,6 @@ def test_other_words_do_not_match() -> None:
 
 
 def test_short_texts_are_never_collapsed() -> None:
-    """"thanks!", a bare link or handle: too common to be a campaign."""
+    """Short texts ("thanks!", a bare link or handle) are too common to be a campaign."""
     for text in ("thanks!", "@acme help", "https://t.co/abc", "@acme 👍👍👍", ""):
         assert text_fingerprint(text) is None
