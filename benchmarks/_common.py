@@ -41,12 +41,18 @@ TEXTS = (
 AUTHORS = tuple((str(2_000 + n), f"user_{n}", f"User {n}", 10 ** (n % 7)) for n in range(50))
 
 
+def sample_text(n: int) -> str:
+    """The n-th sample's text: the mix above, each made unique (the same words from several
+    accounts would be a copy-paste campaign, collapsed into one case by design)."""
+    return f"{TEXTS[n % len(TEXTS)]} #{n}"
+
+
 def sample_mention(n: int) -> Mention:
     """The n-th benchmark mention, as the X source hands it to ingest."""
     author_id, username, name, followers = AUTHORS[n % len(AUTHORS)]
     return Mention(
         post_id=str(FIRST_ID + n),
-        text=TEXTS[n % len(TEXTS)],
+        text=sample_text(n),
         author=Author(author_id, username, name, followers, verified=followers >= 1_000_000),
         created_at=datetime.now(UTC),
     )
@@ -56,7 +62,7 @@ def add_sample_post(x: Any, n: int) -> dict[str, Any]:
     """Post the n-th sample on the X fake (explicit id, so ids keep rising across resets)."""
     author_id, username, name, followers = AUTHORS[n % len(AUTHORS)]
     result: dict[str, Any] = x.add_post(
-        TEXTS[n % len(TEXTS)],
+        sample_text(n),
         author=(author_id, username, name),
         followers=followers,
         post_id=str(FIRST_ID + n),

@@ -57,6 +57,8 @@ class DeliveryConfig:
     default_channel: str
     retry_seconds: float = 10.0
     batch: int = 10
+    # Behind a backlog (a full batch read), read this many: urgent posts among them go first.
+    lookahead: int = 50
     tier: str = "self-serve"
     max_attempts: int = 5
     dm_channel: str = ""  # where DMs from people with no case go ("" = default_channel)
@@ -100,7 +102,6 @@ class Deliverer(InboxReader):
         )
         self.on_followup = list(on_followup)
         self.quiet = QuietJoiner(client, slack, self.poster)
-        self.on_recorded.append(self.quiet.remember_text)
         self._order = order  # e.g. PriorityOrder: urgent new posts first within a read
         self.failures = DeliveryFailures(
             client,
@@ -286,6 +287,7 @@ class Deliverer(InboxReader):
                 also(pipe, mention)
             self.followups.conversations.queue_case(pipe, mention)
             self.history.store.queue_case(pipe, mention)
+            self.quiet.remember_text(pipe, mention)
             pipe.hincrby(keys.METRICS, "cards_posted", 1)
             if mention.seen_at:
                 self.metrics.observe_lag(max(0.0, self.clock() - mention.seen_at), pipe)

@@ -25,12 +25,16 @@ class ReaderConfig(Protocol):
     @property
     def batch(self) -> int: ...
 
+    @property
+    def lookahead(self) -> int: ...
+
 
 class InboxReader:
     """Subclasses set `client` and `config` and handle each entry in `deliver`."""
 
     client: redis.Redis
     config: ReaderConfig
+    _backlogged = False  # the last read was full: read further ahead, to order more at once
 
     def deliver(self, entry_id: str, fields: dict[str, str]) -> None:
         raise NotImplementedError
@@ -70,11 +74,22 @@ class InboxReader:
     def step(self, block_ms: int = 1000, stop: threading.Event | None = None) -> int:
         """Deliver what is reclaimable or new; returns how many entries were handled."""
         entries = self.order(self._reclaim() or self._read_new(block_ms))
-        for entry_id, fields in entries:
+        kept_at = time.monotonic()
+        for index, (entry_id, fields) in enumerate(entries):
             if stop is not None and stop.is_set():
                 break  # leave the rest pending: another worker (or we, later) will reclaim them
+            if time.monotonic() - kept_at > self.config.retry_seconds / 2:
+                self._keep([waiting for waiting, _fields in entries[index:]])
+                kept_at = time.monotonic()
             self.deliver(entry_id, fields)
         return len(entries)
+
+    def _keep(self, entry_ids: list[Any]) -> None:
+        """Still ours: reset the idle time of the entries this read still has to deliver, so
+        no other worker reclaims them while Slack's pace keeps us on the ones before."""
+        self.client.xclaim(
+            keys.INBOX, keys.DELIVER_GROUP, self.config.consumer, 0, entry_ids, justid=True
+        )
 
     def _reclaim(self) -> list[tuple[str, dict[str, str]]]:
         min_idle = int(self.config.retry_seconds * 1000)
@@ -89,11 +104,16 @@ class InboxReader:
         return [(entry_id, fields) for entry_id, fields in reply[1] if fields]
 
     def _read_new(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
+        """The next entries: a batch, or (behind a backlog) a lookahead's worth, so the order
+        of delivery (urgent first) is chosen among more of them."""
+        count = self.config.lookahead if self._backlogged else self.config.batch
         reply: Any = self.client.xreadgroup(
             keys.DELIVER_GROUP,
             self.config.consumer,
             {keys.INBOX: ">"},
-            count=self.config.batch,
+            count=count,
             block=block_ms,
         )
-        return [(entry_id, fields) for _stream, items in reply or [] for entry_id, fields in items]
+        found = [(entry_id, fields) for _stream, items in reply or [] for entry_id, fields in items]
+        self._backlogged = len(found) >= count
+        return found

@@ -81,10 +81,8 @@ class QuietJoiner:
         keep = retention_of(self.client).case_seconds
         queue_quiet_join(pipe, join.case_id, mention, copy_authors=copies, keep_seconds=keep)
 
-    def remember_text(
-        self, pipe: redis.client.Pipeline, mention: Mention, _channel: str, _ts: str
-    ) -> None:
-        """A RecordHook: a new card's text is the one its copies will join."""
+    def remember_text(self, pipe: redis.client.Pipeline, mention: Mention) -> None:
+        """A new card's text is the one its copies will join (in the MULTI that records it)."""
         fingerprint = None if mention.is_dm else text_fingerprint(mention.text)
         if fingerprint is not None:
             queue_same_text(pipe, fingerprint, mention.post_id)

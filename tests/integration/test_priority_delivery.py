@@ -3,29 +3,17 @@ high-priority rules and urgent-looking posts before the rest (real Redis, X and 
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from structlog.testing import capture_logs
 
-from bot.pipeline.deliver import Deliverer
-from bot.pipeline.priority_order import PriorityOrder
-from bot.pipeline.track_route import TrackRouter
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
 from bot.services import Services
+from bot.store import keys
 from tests.integration.pipeline_helpers import drain, make_deliverer, make_poller
-
-
-def prioritised_deliverer(services: Services) -> Deliverer:
-    """The deliverer as the worker wires it: placed and ordered by the /track router."""
-    plain = make_deliverer(services)
-    router = TrackRouter(services.redis, services.settings.slack_mentions_channel or "")
-    return Deliverer(
-        plain.client,
-        plain.slack,
-        plain.config,
-        plain.pacer,
-        place=router.place,
-        order=PriorityOrder(services.redis, router.rank),
-    )
+from tests.integration.test_track_poll import routed_deliverer
 
 
 def carded_order(slack: SlackFake) -> list[str]:
@@ -55,7 +43,7 @@ def test_urgent_and_vip_posts_are_carded_first_and_the_rest_keep_their_order(
         )
         ids.append(posted["id"])
     make_poller(services).poll_once()
-    drain(prioritised_deliverer(services))
+    drain(routed_deliverer(services, prioritised=True))
     assert carded_order(slack_fake) == [
         ids[3],
         ids[6],
@@ -82,8 +70,40 @@ def test_a_reply_keeps_its_place_behind_the_case_it_answers(
     )
     make_poller(services).poll_once()
     with capture_logs() as logs:
-        drain(prioritised_deliverer(services))
+        drain(routed_deliverer(services, prioritised=True))
     assert not [e for e in logs if e["event"] == "followup_waits_for_case"]
     assert carded_order(slack_fake) == [first["id"]]
     threaded = [m for m in slack_fake.messages() if m.get("thread_ts")]
     assert len(threaded) == 1 and "urgent" in str(threaded[0]["text"])
+
+
+def test_behind_a_backlog_the_urgent_post_is_carded_from_further_ahead(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """Thirty posts wait, the urgent one 26th: the first read (a full batch of ten) shows a
+    backlog, so the next reads fifty ahead, and the urgent post is carded eleventh, not 26th."""
+    make_poller(services).poll_once()
+    ids = []
+    for n in range(30):
+        text = "@earshot_co we got hacked, urgent" if n == 25 else f"@earshot_co calm note {n}"
+        ids.append(x_fake.add_post(text, author=(f"21{n:02}", f"calm{n}", "Calm"))["id"])
+    make_poller(services).poll_once()
+    drain(routed_deliverer(services, prioritised=True))
+    order = carded_order(slack_fake)
+    assert sorted(order) == sorted(ids)
+    assert order.index(ids[25]) == 10
+    assert [p for p in order if p != ids[25]] == [p for p in ids if p != ids[25]]
+
+
+def test_entries_read_ahead_stay_ours_while_we_work_through_them(services: Services) -> None:
+    """Reading ahead leaves entries pending longer: the reader resets their idle time as it
+    goes, so another worker's reclaim (after DELIVERY_RETRY_SECONDS idle) does not take them."""
+    deliverer = make_deliverer(services)
+    for n in range(3):
+        services.redis.xadd(keys.INBOX, {"update": str(n)})
+    read = deliverer._read_new(block_ms=10)
+    assert len(read) == 3
+    time.sleep(0.3)
+    deliverer._keep([entry_id for entry_id, _fields in read])
+    pending: Any = services.redis.xpending_range(keys.INBOX, keys.DELIVER_GROUP, "-", "+", 10)
+    assert len(pending) == 3 and all(p["time_since_delivered"] < 200 for p in pending)

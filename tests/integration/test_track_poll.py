@@ -11,6 +11,7 @@ import redis
 
 from bot.domain.track_rule import MARK_HIGH_PRIORITY, Priority, RuleStatus, TrackRule
 from bot.pipeline.deliver import Deliverer
+from bot.pipeline.priority_order import PriorityOrder
 from bot.pipeline.track_poll import build_track_poller
 from bot.pipeline.track_route import TrackRouter
 from bot.sandbox.server import Fault, Response
@@ -54,8 +55,9 @@ def add_rule(
     return stored
 
 
-def routed_deliverer(services: Services) -> Deliverer:
-    """The deliverer as the worker wires it: placed by the /track router, SLA clocks started."""
+def routed_deliverer(services: Services, *, prioritised: bool = False) -> Deliverer:
+    """The deliverer as the worker wires it: placed by the /track router, SLA clocks started;
+    `prioritised`: each read ordered urgent first, by the same router."""
     deliverer = make_deliverer(services)
     router = TrackRouter(services.redis, services.settings.slack_mentions_channel or "")
     return Deliverer(
@@ -65,6 +67,7 @@ def routed_deliverer(services: Services) -> Deliverer:
         deliverer.pacer,
         on_recorded=[sla_record_hook(services.redis)],
         place=router.place,
+        order=PriorityOrder(services.redis, router.rank) if prioritised else None,
     )
 
 
