@@ -11,6 +11,9 @@ from bot.blocks.text import slack_time
 from bot.casework.cards import load_case, refresh_card
 from bot.casework.engage import like_post, repost_post
 from bot.casework.people import person, refusal_to_send
+from bot.domain.case import Case
+from bot.domain.mention import Mention
+from bot.domain.permissions import Person
 from bot.services import Services
 from handlers.actions.reply import UNKNOWN_CASE, tell
 
@@ -63,21 +66,30 @@ def engage(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     services: Services = context["services"]
     action_id = body["actions"][0]["action_id"]
+    acting = acting_on_case(services, body)
+    if acting is None:
+        return
+    case, _mention, who = acting
+    act = like_post if action_id in ("like", "unlike") else repost_post
+    problem = act(services, case, who, undo=action_id.startswith("un"))
+    if problem is not None:
+        tell(services, body, who.id, problem)
+
+
+def acting_on_case(services: Services, body: dict[str, Any]) -> tuple[Case, Mention, Person] | None:
+    """The clicked card's case and the person, when they may act on it in public; otherwise
+    they are told why (ephemeral) and None is returned."""
     user_id, post_id = body["user"]["id"], str(body["actions"][0].get("value", ""))
     found = load_case(services, post_id)
     if found is None:
         tell(services, body, user_id, UNKNOWN_CASE)
-        return
+        return None
     refusal = refusal_to_send(services, user_id)
     who = person(services, user_id)
     if refusal is not None or who is None:
         tell(services, body, user_id, refusal or "Earshot could not look you up in Slack.")
-        return
-    case, _mention = found
-    act = like_post if action_id in ("like", "unlike") else repost_post
-    problem = act(services, case, who, undo=action_id.startswith("un"))
-    if problem is not None:
-        tell(services, body, user_id, problem)
+        return None
+    return found[0], found[1], who
 
 
 def register(app: App) -> None:
