@@ -57,8 +57,8 @@ class DeliveryConfig:
     default_channel: str
     retry_seconds: float = 10.0
     batch: int = 10
-    # Behind a backlog (a full batch read), read this many: urgent posts among them go first.
-    lookahead: int = 50
+    # Behind a backlog (a full batch read), hold up to this many read: urgent ones go first.
+    lookahead: int = 200
     tier: str = "self-serve"
     max_attempts: int = 5
     dm_channel: str = ""  # where DMs from people with no case go ("" = default_channel)

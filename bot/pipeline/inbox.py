@@ -14,6 +14,8 @@ from bot.store import keys
 
 log = structlog.get_logger()
 
+REFILL_SECONDS = 1.0  # behind a backlog, how often a read in progress is topped up
+
 
 class ReaderConfig(Protocol):
     @property
@@ -72,17 +74,30 @@ class InboxReader:
                 stop.wait(0.2)  # a Redis that ignores BLOCK (the demo's embedded one) must not spin
 
     def step(self, block_ms: int = 1000, stop: threading.Event | None = None) -> int:
-        """Deliver what is reclaimable or new; returns how many entries were handled."""
-        entries = self.order(self._reclaim() or self._read_new(block_ms))
-        kept_at = time.monotonic()
-        for index, (entry_id, fields) in enumerate(entries):
+        """Deliver what is reclaimable or new; returns how many entries were handled.
+
+        Behind a backlog, the read is topped up (every REFILL_SECONDS, up to a lookahead) as
+        entries are delivered, and ordered again: an urgent post that arrives meanwhile goes
+        before the ordinary ones already read, not after them."""
+        waiting = self.order(self._reclaim() or self._read_new(block_ms))
+        handled = 0
+        kept_at = refilled_at = time.monotonic()
+        while waiting:
             if stop is not None and stop.is_set():
                 break  # leave the rest pending: another worker (or we, later) will reclaim them
-            if time.monotonic() - kept_at > self.config.retry_seconds / 2:
-                self._keep([waiting for waiting, _fields in entries[index:]])
-                kept_at = time.monotonic()
+            now = time.monotonic()
+            room = self.config.lookahead - len(waiting)
+            if self._backlogged and room > 0 and now - refilled_at >= REFILL_SECONDS:
+                more = self._read_new(None, room)
+                waiting = self.order(waiting + more) if more else waiting
+                refilled_at = now
+            if now - kept_at > self.config.retry_seconds / 2:
+                self._keep([entry_id for entry_id, _fields in waiting])
+                kept_at = now
+            entry_id, fields = waiting.pop(0)
             self.deliver(entry_id, fields)
-        return len(entries)
+            handled += 1
+        return handled
 
     def _keep(self, entry_ids: list[Any]) -> None:
         """Still ours: reset the idle time of the entries this read still has to deliver, so
@@ -103,10 +118,13 @@ class InboxReader:
         )
         return [(entry_id, fields) for entry_id, fields in reply[1] if fields]
 
-    def _read_new(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
-        """The next entries: a batch, or (behind a backlog) a lookahead's worth, so the order
-        of delivery (urgent first) is chosen among more of them."""
-        count = self.config.lookahead if self._backlogged else self.config.batch
+    def _read_new(
+        self, block_ms: int | None, count: int | None = None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """The next entries (`block_ms` None: only what is there): a batch, or behind a
+        backlog a lookahead's worth, so the order of delivery is chosen among more of them."""
+        if count is None:
+            count = self.config.lookahead if self._backlogged else self.config.batch
         reply: Any = self.client.xreadgroup(
             keys.DELIVER_GROUP,
             self.config.consumer,
@@ -115,5 +133,6 @@ class InboxReader:
             block=block_ms,
         )
         found = [(entry_id, fields) for _stream, items in reply or [] for entry_id, fields in items]
-        self._backlogged = len(found) >= count
+        if block_ms is not None:  # a top-up says nothing about the backlog's end
+            self._backlogged = len(found) >= count
         return found
