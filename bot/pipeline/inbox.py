@@ -88,8 +88,7 @@ class InboxReader:
             now = time.monotonic()
             room = self.config.lookahead - len(waiting)
             if self._backlogged and room > 0 and now - refilled_at >= REFILL_SECONDS:
-                more = self._read_new(None, room)
-                waiting = self.order(waiting + more) if more else waiting
+                waiting = self._top_up(waiting, room)
                 refilled_at = now
             if now - kept_at > self.config.retry_seconds / 2:
                 self._keep([entry_id for entry_id, _fields in waiting])
@@ -98,6 +97,15 @@ class InboxReader:
             self.deliver(entry_id, fields)
             handled += 1
         return handled
+
+    def _top_up(
+        self, waiting: list[tuple[str, dict[str, str]]], room: int
+    ) -> list[tuple[str, dict[str, str]]]:
+        """What is due again (a failed item's backoff over, a dead worker's items) and what is
+        new since the read, merged with what still waits and ordered again."""
+        held = {entry_id for entry_id, _fields in waiting}
+        more = [e for e in self._reclaim() + self._read_new(None, room) if e[0] not in held]
+        return self.order(waiting + more) if more else waiting
 
     def _keep(self, entry_ids: list[Any]) -> None:
         """Still ours: reset the idle time of the entries this read still has to deliver, so

@@ -8,6 +8,7 @@ from typing import Any
 
 from structlog.testing import capture_logs
 
+from bot.sandbox.server import Fault, Response
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
 from bot.services import Services
@@ -136,3 +137,22 @@ def test_an_urgent_post_arriving_during_a_backlog_goes_before_what_was_read(
     order = carded_order(slack_fake)
     urgent = next(p for p in order if p not in calm)
     assert len(order) == 21 and order.index(urgent) < 19  # not last, after all 20
+
+
+def test_a_failed_card_is_retried_while_the_backlog_still_drains(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """The first card of a backlog fails once (Slack answers 500): its retry is taken up by the
+    running read once its backoff is over, not left until the whole backlog is out."""
+    make_poller(services).poll_once()
+    ids = [
+        x_fake.add_post(f"@earshot_co calm note {n}", author=(f"24{n:02}", f"d{n}", "D"))["id"]
+        for n in range(20)
+    ]
+    make_poller(services).poll_once()
+    slack_fake.inject(Fault("/api/chat.postMessage", Response(500, {"ok": False}), count=1))
+    with capture_logs():
+        drain(routed_deliverer(services, prioritised=True))
+    order = carded_order(slack_fake)
+    assert sorted(order) == sorted(ids)
+    assert order.index(ids[0]) < 19  # not last, after all the others
