@@ -18,8 +18,8 @@ Rank = Callable[[Mention, frozenset[str]], int]
 
 class PriorityOrder:
     """Reorders one read of inbox entries. Only new posts move, and only forward: a direct
-    message or a follow-up keeps its place (it may depend on a case carded just before it),
-    and an `update` entry stays after the post it updates."""
+    message, a follow-up or an edit keeps its place (it may depend on a case carded just
+    before it), and an `update` entry stays after the post it updates."""
 
     def __init__(self, client: redis.Redis, rank: Rank) -> None:
         self.client, self.rank = client, rank
@@ -53,6 +53,6 @@ def _new_post(fields: dict[str, str]) -> Mention | None:
         mention = Mention.from_json(raw)
     except (KeyError, TypeError, ValueError):
         return None  # delivery buries it with its reason; here it just keeps its place
-    if mention.is_dm or mention.replied_to is not None:
+    if mention.is_dm or mention.replied_to is not None or mention.earlier_versions:
         return None
     return mention

@@ -4,10 +4,16 @@ high-priority rules and urgent-looking posts before the rest (real Redis, X and 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from structlog.testing import capture_logs
 
+from bot.domain.mention import Author, Mention
+from bot.domain.priority import rank
+from bot.pipeline.priority_order import PriorityOrder
 from bot.sandbox.server import Fault, Response
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.x_api import XFake
@@ -156,3 +162,21 @@ def test_a_failed_card_is_retried_while_the_backlog_still_drains(
     order = carded_order(slack_fake)
     assert sorted(order) == sorted(ids)
     assert order.index(ids[0]) < 19  # not last, after all the others
+
+
+def test_only_new_top_level_posts_may_move(redis_client: redis.Redis) -> None:
+    """A follow-up, an edit (it updates the card of its earlier version) and a DM keep their
+    place; a malformed entry too (delivery buries it); an urgent new post moves ahead."""
+    calm = Mention("1", "calm", Author("2", "dana", "Dana"), datetime.now(UTC))
+    urgent = replace(calm, text="the site is down")
+    entries = [
+        ("1-0", {"mention": calm.to_json()}),
+        ("2-0", {"mention": replace(urgent, post_id="2", replied_to="1").to_json()}),
+        ("3-0", {"mention": replace(urgent, post_id="3", edit_history=("9", "3")).to_json()}),
+        ("4-0", {"mention": replace(urgent, post_id="4", kind="dm").to_json()}),
+        ("5-0", {"mention": "{not json"}),
+        ("6-0", {"mention": replace(urgent, post_id="6").to_json()}),
+    ]
+    order = PriorityOrder(redis_client, lambda m, _s: rank(m, vip=False, high_priority=False))
+    moved = [entry_id for entry_id, _fields in order(entries)]
+    assert moved == ["6-0", "1-0", "2-0", "3-0", "4-0", "5-0"]
