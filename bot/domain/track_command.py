@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.domain.command_problem import CHANNEL_REF, echoed
 from bot.domain.command_problem import Invalid as Invalid
 from bot.domain.track_rule import Priority, rule_id_from
 from bot.domain.track_triage_command import (
@@ -33,7 +34,6 @@ EXAMPLE_BUDGET = "/track budget 150"
 EXAMPLE_VIP = "/track vip add @bigcustomer @pressdesk"
 SUBCOMMANDS = "add, list, remove, pause, resume, test, stats, budget, vip, route, spike, help"
 
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _SLACK_PERSON = re.compile(r"^<[@!]")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _AMOUNT = re.compile(r"^\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(?:/(?:month|mo))?$")
@@ -153,11 +153,11 @@ def parse_track_command(text: str) -> Command:
     settings = _SETTINGS_PARSERS.get(verb)
     if settings is not None:
         return settings(rest)
-    shown = _shown(words[0])
+    shown = echoed(words[0])
     return Invalid(
         f"`{shown}` is not a /track subcommand (they are: {SUBCOMMANDS}). "
         f"To listen for it, add a rule:",
-        f"/track add {_shown(text.strip())}" if len(text) < 200 else EXAMPLE_ADD,
+        f"/track add {echoed(text.strip())}" if len(text) < 200 else EXAMPLE_ADD,
     )
 
 
@@ -189,7 +189,7 @@ def _parse_query_command(verb: str, rest: list[str]) -> Command:
     channels: list[str] = []
     query: list[str] = []
     for word in rest:
-        channel = _CHANNEL.match(word)
+        channel = CHANNEL_REF.match(word)
         key, _, value = word.partition(":")
         if channel is not None:
             channels.append(channel.group(1))
@@ -259,7 +259,7 @@ def _parse_change(verb: str, rest: list[str]) -> Command:
     rule_id = rule_id_from(rest[0])
     if rule_id is None:
         return Invalid(
-            f"`{_shown(rest[0])}` is not a rule id: ids look like `t3` (see `/track list`).",
+            f"`{echoed(rest[0])}` is not a rule id: ids look like `t3` (see `/track list`).",
             example,
         )
     action: Literal["remove", "pause", "resume"] = (
@@ -306,12 +306,6 @@ def _parse_vip(rest: list[str]) -> Command:
         "`/track vip` is followed by `followers <n>`, `add @handle…` or `remove @handle…`.",
         EXAMPLE_VIP,
     )
-
-
-def _shown(text: str) -> str:
-    """Echo a piece of the person's text safely inside `code`."""
-    cleaned = html.unescape(text).replace("`", "'")
-    return cleaned if len(cleaned) <= 80 else cleaned[:79] + "…"
 
 
 # Subcommands that read or change one shared setting, each parsed from the words after it.

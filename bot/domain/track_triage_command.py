@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.domain.command_problem import Invalid
+from bot.domain.command_problem import CHANNEL_REF, Invalid, echoed
 from bot.domain.spike import Sensitivity
 from bot.domain.track_rule import MENTIONS_LABEL, rule_id_from
 from bot.domain.triage import LANGUAGES
@@ -14,7 +14,6 @@ from bot.domain.triage import LANGUAGES
 EXAMPLE_ROUTE = "/track route lang:ja #support-jp"
 EXAMPLE_SPIKE = "/track spike t3 sensitivity high"
 
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _LANG = re.compile(r"^lang:([A-Za-z]{2})$", re.IGNORECASE)
 LEVELS = ", ".join(level.value for level in Sensitivity)
 
@@ -50,7 +49,7 @@ def parse_route(rest: list[str]) -> TriageCommand:
     lang = _LANG.match(rest[0])
     if lang is None:
         return Invalid(
-            f"`{_shown(rest[0])}` is not a language: write `lang:` and a two-letter code.",
+            f"`{echoed(rest[0])}` is not a language: write `lang:` and a two-letter code.",
             EXAMPLE_ROUTE,
         )
     code = lang.group(1).casefold()
@@ -62,10 +61,10 @@ def parse_route(rest: list[str]) -> TriageCommand:
         )
     if rest[1].casefold() == "off":
         return SetLanguageRoute(code, None)
-    channel = _CHANNEL.match(rest[1])
+    channel = CHANNEL_REF.match(rest[1])
     if channel is None:
         return Invalid(
-            f"`{_shown(rest[1])}` is not a channel: pick one with `#` in the composer, "
+            f"`{echoed(rest[1])}` is not a channel: pick one with `#` in the composer, "
             "or write `off`.",
             EXAMPLE_ROUTE,
         )
@@ -84,7 +83,7 @@ def parse_spike(rest: list[str]) -> TriageCommand:
     scope = MENTIONS_LABEL if target == MENTIONS_LABEL else rule_id_from(rest[0])
     if scope is None:
         return Invalid(
-            f"`{_shown(rest[0])}` is not a rule id: ids look like `t3` (see `/track list`), "
+            f"`{echoed(rest[0])}` is not a rule id: ids look like `t3` (see `/track list`), "
             "or write `mentions` for the mentions timeline.",
             EXAMPLE_SPIKE,
         )
@@ -92,10 +91,6 @@ def parse_spike(rest: list[str]) -> TriageCommand:
         level = Sensitivity(rest[2].casefold())
     except ValueError:
         return Invalid(
-            f"`{_shown(rest[2])}` is not a sensitivity: it is one of {LEVELS}.", EXAMPLE_SPIKE
+            f"`{echoed(rest[2])}` is not a sensitivity: it is one of {LEVELS}.", EXAMPLE_SPIKE
         )
     return SetSpikeSensitivity(scope, level)
-
-
-def _shown(word: str) -> str:
-    return word.replace("`", "'")[:60]
