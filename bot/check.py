@@ -51,7 +51,14 @@ def find_problems(settings: Settings) -> list[str]:
 
 
 def find_warnings(settings: Settings) -> list[str]:
-    """What works but should be changed: a public channel receiving customers' DMs."""
+    """What works but should be changed: a public channel receiving customers' DMs; an AI
+    helper that is configured but cannot work (Earshot runs without it: no suggestions)."""
+    helper = build_services(settings).ai
+    ai = helper.reachability() if helper is not None else None
+    return _dm_channel_warnings(settings) + ([f"{ai} (the AI helper stays off)"] if ai else [])
+
+
+def _dm_channel_warnings(settings: Settings) -> list[str]:
     channel = settings.slack_dm_channel or settings.slack_mentions_channel
     if not channel:
         return []

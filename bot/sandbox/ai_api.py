@@ -70,7 +70,8 @@ def classify_post(text: str) -> str:
 
 
 class AiFake(SandboxServer):
-    """OpenAI's POST /v1/chat/completions on loopback: `AiConfig(base_url=fake.base_url + "/v1")`.
+    """OpenAI's POST /v1/chat/completions and GET /v1/models on loopback: point the client at
+    `AiConfig(base_url=fake.base_url + "/v1")`.
 
     With `api_key`, requests must carry `Authorization: Bearer <api_key>` (else 401
     invalid_api_key). A body that is not JSON, without `model` or `messages`, or asking for
@@ -83,13 +84,19 @@ class AiFake(SandboxServer):
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        api_key: str | None = None,
+        models: tuple[str, ...] = ("gpt-test",),
     ) -> None:
         super().__init__(host, port)
-        self.api_key = api_key
+        self.api_key, self.models = api_key, models
         self._scripted: deque[str] = deque()
         self._ids = itertools.count(1)
         self.route("POST", PATH, self._chat_completion)
+        self.route("GET", "/v1/models", self._list_models)
         self.route(
             "GET", "/_control/requests", lambda _: Response(200, {"requests": self.requests()})
         )
@@ -149,6 +156,19 @@ class AiFake(SandboxServer):
         message = f"Invalid URL ({request.method} {request.path})"
         return Response(404, openai_error(404, message, code=None))
 
+    def _list_models(self, request: Request) -> Response:
+        """GET /v1/models: the models the server offers (OpenAI's list object)."""
+        if not self._authorized(request):
+            return Response(401, openai_error(401))
+        data = [
+            {"id": m, "object": "model", "created": 0, "owned_by": "sandbox"} for m in self.models
+        ]
+        return Response(200, {"object": "list", "data": data})
+
+    def _authorized(self, request: Request) -> bool:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        return self.api_key is None or (scheme.lower() == "bearer" and key.strip() == self.api_key)
+
     def _chat_completion(self, request: Request) -> Response:
         refusal = self._refusal(request)
         if refusal is not None:
@@ -185,8 +205,7 @@ class AiFake(SandboxServer):
 
     def _refusal(self, request: Request) -> Response | None:
         """OpenAI's 401 or 400 for this request, or None when it is answerable."""
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        if self.api_key is not None and (scheme.lower() != "bearer" or key.strip() != self.api_key):
+        if not self._authorized(request):
             return Response(401, openai_error(401))
         try:
             body = request.json()

@@ -180,6 +180,32 @@ class AiHelper:
         if self._owns_session:
             self._session.close()
 
+    def reachability(self) -> str | None:
+        """For `earshot check`: one line on what is wrong with the helper's settings (the
+        server's model list: GET /models, which OpenAI-compatible servers offer), or None."""
+        url = self.config.base_url.rstrip("/") + "/models"
+        try:
+            response = self._session.get(url, headers=self._headers(), timeout=5)
+        except requests.RequestException as error:
+            return f"AI_BASE_URL: the AI server does not answer ({type(error).__name__})"
+        if response.status_code in (401, 403):
+            return f"AI_API_KEY: the AI server refused the key ({response.status_code})"
+        if response.status_code != 200:
+            return f"AI_BASE_URL: the AI server answered {response.status_code} to GET /models"
+        try:
+            listed = {str(m.get("id")) for m in response.json().get("data") or []}
+        except (ValueError, AttributeError):
+            return "AI_BASE_URL: the AI server's model list is not OpenAI's JSON"
+        if self.config.model not in listed:
+            return f"AI_MODEL: the AI server does not list {self.config.model!r}; check the name"
+        return None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        return headers
+
     # -- one call -------------------------------------------------------------------------
 
     def _complete(self, post_text: str) -> Any:
@@ -192,9 +218,7 @@ class AiHelper:
             "temperature": 0.2,
             "response_format": {"type": "json_object"},
         }
-        headers = {"Accept": "application/json"}
-        if self.config.api_key:
-            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        headers = self._headers()
         deadline = time.monotonic() + self.config.timeout
         connect = min(2.0, self.config.timeout / 4)
         try:

@@ -13,6 +13,7 @@ import pytest
 import redis
 from structlog.testing import capture_logs
 
+from bot.check import find_warnings
 from bot.domain.mention import Author, Mention
 from bot.pipeline.ai_suggest import AiSuggester
 from bot.pipeline.deliver import Deliverer
@@ -164,3 +165,38 @@ def test_a_direct_message_is_never_sent_to_the_helper(
         suggester.enqueue(pipe, dm, CHANNEL, "1.0")
         pipe.execute()
     assert redis_client.llen(keys.AI_QUEUE) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({}, None),
+        ({"ai_api_key": "sk-wrong"}, "AI_API_KEY: the AI server refused the key (401)"),
+        ({"ai_model": "gpt-nope"}, "AI_MODEL: the AI server does not list 'gpt-nope'"),
+        ({"ai_base_url": "http://127.0.0.1:9/v1"}, "AI_BASE_URL: the AI server does not answer"),
+    ],
+)
+def test_earshot_check_says_what_is_wrong_with_the_ai_helper(
+    x_fake: XFake,
+    slack_fake: SlackFake,
+    ai_fake: AiFake,
+    change: dict[str, str],
+    says: str | None,
+) -> None:
+    """`earshot check` asks the server's model list: a refused key, an unknown model or a
+    server that does not answer is one warning line naming the variable (Earshot runs without
+    the helper), never showing the key; a working helper adds nothing."""
+    slack_fake.set_channel(CHANNEL, is_private=True)  # no DM-channel warning in the way
+    values = {
+        "ai_base_url": f"{ai_fake.base_url}/v1",
+        "ai_api_key": "sk-test-ai",
+        "ai_model": "gpt-test",
+        **change,
+    }
+    warnings = find_warnings(sandbox_settings(x_fake, slack_fake, **values))
+    if says is None:
+        assert warnings == []
+        return
+    [line] = warnings
+    assert line.startswith(says) and "stays off" in line
+    assert "sk-" not in line
