@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.blocks.text import escape_and_truncate, escape_mrkdwn
 from bot.domain.mention import Mention
+from bot.domain.spike import Sensitivity
 from bot.domain.track_cost import MONTH_DAYS, POST_READ_USD
 from bot.domain.track_rule import Priority, RuleFigures, RuleStatus, TrackRule
 
@@ -145,7 +146,9 @@ def problem_text(problem: str, example: str) -> str:
 # -- rules ----------------------------------------------------------------------------------
 
 
-def rule_line(rule: TrackRule, default_channel: str) -> str:
+def rule_line(
+    rule: TrackRule, default_channel: str, spike: Sensitivity = Sensitivity.NORMAL
+) -> str:
     parts = [
         f"*{rule.id}* {STATUS_ICONS[rule.status]}",
         code(rule.query),
@@ -155,6 +158,8 @@ def rule_line(rule: TrackRule, default_channel: str) -> str:
         parts.append(":rotating_light: high priority")
     if rule.name:
         parts.append(f"“{escape_and_truncate(rule.name, 60)}”")
+    if spike is not Sensitivity.NORMAL:
+        parts.append(f"spike alerts {'off' if spike is Sensitivity.OFF else spike.value}")
     detail = (
         f"≈ {per_day(rule):,.0f} posts/day · ≈ {money(rule.monthly_estimate)}/month · "
         f"last poll {when(rule.last_poll_at)}"
@@ -173,11 +178,20 @@ def budget_line(rules: Sequence[TrackRule], budget: float | None) -> str:
     return f"Estimated X cost of active rules: ≈ {money(running)}/month · {cap}"
 
 
-def rule_list(rules: Sequence[TrackRule], default_channel: str, budget: float | None) -> list[str]:
+def rule_list(
+    rules: Sequence[TrackRule],
+    default_channel: str,
+    budget: float | None,
+    spikes: Mapping[str, Sensitivity] | None = None,
+) -> list[str]:
+    """The rules, each with what differs from the defaults (`spikes`: by rule source)."""
     if not rules:
         return ['No /track rules yet. Add one: `/track add "acme app" OR acmeapp`']
     lines = [f"*/track rules* ({len(rules)})"]
-    lines += [rule_line(rule, default_channel) for rule in rules]
+    lines += [
+        rule_line(rule, default_channel, (spikes or {}).get(rule.source, Sensitivity.NORMAL))
+        for rule in rules
+    ]
     lines.append(budget_line(rules, budget))
     return lines
 

@@ -30,6 +30,7 @@ from bot.pipeline.track_poll import described
 from bot.services import Services
 from bot.sources.x import XError
 from bot.store.dm_usage import DmUsage
+from bot.store.spikes import spike_sensitivities
 from bot.store.track_usage import TrackUsage
 from bot.store.tracks import TrackStore
 from bot.track.reply import Reply
@@ -63,7 +64,9 @@ class Reports:
         }
 
     def list_rules(self, _command: ListRules, _user: str) -> Reply:
-        lines = rule_list(self.store.all(), self.default_channel, self.usage.budget())
+        rules = self.store.all()
+        spikes = spike_sensitivities(self.services.redis, [rule.source for rule in rules])
+        lines = rule_list(rules, self.default_channel, self.usage.budget(), spikes)
         return Reply(messages(lines, "/track rules"), note="list")
 
     def stats(self, _command: ShowStats, _user: str) -> Reply:

@@ -115,6 +115,8 @@ def test_spike_sensitivity_is_set_per_rule_and_for_mentions(
     off = run_track(bolt, slack_fake, "spike mentions sensitivity off")
     assert any("turned spike alerts off for the mentions timeline" in x for x in off.public)
     assert spike_sensitivity(services.redis, "x:mentions") is Sensitivity.OFF
+    listed = run_track(bolt, slack_fake, "list")
+    assert f"*{rule.id}*" in listed.text and "spike alerts high" in listed.text
     for text, says in [
         ("spike t9 sensitivity low", "There is no rule t9"),
         (f"spike {rule.id} sensitivity loud", "is not a sensitivity"),
