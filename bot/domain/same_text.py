@@ -11,7 +11,7 @@ import hashlib
 import re
 import unicodedata
 
-MIN_LETTERS = 24  # of the normalised text: shorter is too common to be a campaign
+MIN_LETTERS = 40  # of the normalised text: shorter sentences are written independently
 
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|@\w{1,15}", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")

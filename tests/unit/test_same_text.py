@@ -23,3 +23,8 @@ def test_short_texts_are_never_collapsed() -> None:
     """Short texts ("thanks!", a bare link or handle) are too common to be a campaign."""
     for text in ("thanks!", "@acme help", "https://t.co/abc", "@acme 👍👍👍", ""):
         assert text_fingerprint(text) is None
+
+
+def test_a_short_sentence_many_customers_write_on_their_own_is_not_a_campaign() -> None:
+    """Under 40 letters, two customers may well write the very same words: not collapsed."""
+    assert text_fingerprint("@acme my order still has not arrived, where is it?") is None
