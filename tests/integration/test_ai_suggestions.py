@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 
 from bot.check import find_warnings
 from bot.domain.mention import Author, Mention
-from bot.pipeline.ai_suggest import AiSuggester
+from bot.pipeline.ai_suggest import QUEUE_LIMIT, AiSuggester
 from bot.pipeline.deliver import Deliverer
 from bot.sandbox.ai_api import AiFake
 from bot.sandbox.slack_api import SlackFake
@@ -152,6 +152,21 @@ def test_without_settings_there_is_no_helper(services: Services) -> None:
     """AI_BASE_URL and AI_MODEL unset (the default): no helper, nothing is queued."""
     assert services.ai is None
     assert services.redis.llen(keys.AI_QUEUE) == 0
+
+
+def test_only_the_newest_posts_wait_for_the_helper(
+    ai_services: Services, redis_client: redis.Redis
+) -> None:
+    """In a flood the queue keeps the newest QUEUE_LIMIT posts: the helper never works through
+    a backlog of old ones while new cards wait."""
+    _deliverer, suggester = suggesting_deliverer(ai_services)
+    post = Mention("1", "hello", Author("2", "dana", "Dana"), datetime.now(UTC))
+    with redis_client.pipeline() as pipe:
+        for n in range(QUEUE_LIMIT + 5):
+            suggester.enqueue(pipe, replace(post, post_id=str(1000 + n)), CHANNEL, "1.0")
+        pipe.execute()
+    waiting = redis_client.lrange(keys.AI_QUEUE, 0, -1)
+    assert len(waiting) == QUEUE_LIMIT and waiting[0] == "1005"
 
 
 def test_a_direct_message_is_never_sent_to_the_helper(

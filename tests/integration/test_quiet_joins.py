@@ -55,6 +55,7 @@ def test_a_muted_authors_posts_wait_in_the_thread_and_unmute_brings_cards_back(
     assert "author muted by <@U0ALICE> until" in status_line(slack_fake, ts)
     assert buttons(slack_fake, ts)[-1] == "unmute_author"
     assert [e["action"] for e in AuditLog(services.redis).entries(post_id)][-1] == "mute_author"
+    assert any("muted @alice" in str(m["text"]) for m in thread_of(slack_fake, ts))
 
     for n in range(3):
         x_fake.add_post(f"@earshot_co still selling, part {n}", author=ALICE_X)
@@ -68,6 +69,8 @@ def test_a_muted_authors_posts_wait_in_the_thread_and_unmute_brings_cards_back(
     bolt.block_action("unmute_author", post_id, message_ts=ts)
     wait_for(lambda: len(ephemerals_for(slack_fake, "U0ALICE")) >= 2 or None, what="unmuted")
     assert "Unmuted @alice" in ephemerals_for(slack_fake, "U0ALICE")[-1]
+    assert [e["action"] for e in AuditLog(services.redis).entries(post_id)][-1] == "unmute_author"
+    assert any("unmuted @alice" in str(m["text"]) for m in thread_of(slack_fake, ts))
     assert buttons(slack_fake, ts)[-1] == "mute_author"
     x_fake.add_post("@earshot_co a real question now", author=ALICE_X)
     poll_and_deliver(services)
