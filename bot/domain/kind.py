@@ -6,6 +6,8 @@ import re
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.post_text import HANDLE, LINK
+
 
 class Kind(StrEnum):
     COMPLAINT = "complaint"
@@ -23,8 +25,6 @@ class KindClassifier(Protocol):
 # A post is at most 280 characters (a DM up to 10,000): the rules never need more than this.
 MAX_TEXT = 1_000
 
-URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-HANDLE = re.compile(r"@\w{1,15}")
 HASHTAG = re.compile("[#\uff03](\\w+)")  # with the full-width sign
 LEADING_HANDLES = re.compile(r"^(?:\s*(?:@\w{1,15}|\.)\s*)+")
 APOSTROPHE = "\u2019"  # typographic: "don\u2019t" is "don't"
@@ -102,7 +102,7 @@ class LexiconKindClassifier:
 
     def classify(self, text: str, lang: str | None) -> Kind | None:
         text = text[:MAX_TEXT]
-        words = WORD.findall(URL.sub(" ", text).lower().replace(APOSTROPHE, "'"))
+        words = WORD.findall(LINK.sub(" ", text).lower().replace(APOSTROPHE, "'"))
         padded = f" {' '.join(words)} "
         if _is_spam(text, padded):
             return Kind.SPAM
@@ -121,9 +121,9 @@ class LexiconKindClassifier:
 def _is_spam(text: str, padded: str) -> bool:
     """Two promo terms, or one with links, hashtags or repeated tags; or floods of links or
     hashtags. One promo word alone ("my crypto wallet is broken") is not spam."""
-    links = len(URL.findall(text))
+    links = len(LINK.findall(text))
     tags = [tag.lower() for tag in HASHTAG.findall(text)]
-    handles = [handle.lower() for handle in HANDLE.findall(URL.sub(" ", text))]
+    handles = [handle.lower() for handle in HANDLE.findall(LINK.sub(" ", text))]
     repeated = len(set(tags)) < len(tags) or len(set(handles)) < len(handles)
     promo = sum(1 for term in PROMO if f" {term} " in padded)
     if promo >= 2 or (promo and (links >= 2 or len(tags) >= 3 or repeated)):

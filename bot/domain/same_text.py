@@ -11,9 +11,11 @@ import hashlib
 import re
 import unicodedata
 
+from bot.domain.post_text import HANDLE, LINK
+
 MIN_LETTERS = 40  # of the normalised text: shorter sentences are written independently
 
-_NOISE = re.compile(r"(?:https?://|www\.)\S+|@\w{1,15}", re.IGNORECASE)
+_NOISE = re.compile(f"{LINK.pattern}|{HANDLE.pattern}", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
