@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.text import escape_and_truncate, mrkdwn, slack_time
+from bot.domain.spike import ratio
 
 SECTION_LIMIT = 3000  # Block Kit: a section's text
 RULE_TEXT_LIMIT = 80
@@ -65,7 +66,7 @@ def spike_alert(facts: SpikeFacts) -> tuple[str, list[dict[str, Any]]]:
     words: outage, login, app · 3 samples", the samples linked."""
     phrase = facts.subject.alert_phrase()
     head = f"Spike: {facts.count} mentions{' ' + phrase if phrase else ''} in 15 min"
-    parts = [f"{head}, {ratio_text(facts.count / max(facts.expected, 1e-9))}"]
+    parts = [f"{head}, {ratio_text(ratio(facts.count, facts.expected))}"]
     words = [escape_and_truncate(word, WORD_LIMIT) for word in facts.top_words[:3]]
     if words:
         parts.append("top words: " + ", ".join(words))

@@ -124,10 +124,10 @@ def calm_limit(sensitivity: Sensitivity, base: Baseline) -> float:
     return max(CALM_FACTOR * base.expected, CALM_OF_MINIMUM * rule.min_count)
 
 
-def ratio(current: int, base: Baseline) -> float:
-    """How many times the usual `current` is, against the baseline the decision used (the floor
-    included), so the number never overstates a scope we know little about."""
-    return current / base.expected if base.expected > 0 else float(current)
+def ratio(current: int, expected: float) -> float:
+    """How many times the usual `current` is, against the `expected` the decision used (the
+    baseline's floor included), so the number never overstates a scope we know little about."""
+    return current / expected if expected > 0 else float(current)
 
 
 class Phase(StrEnum):

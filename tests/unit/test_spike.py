@@ -233,8 +233,8 @@ def test_ratio_text() -> None:
     assert ratio_text(14.0) == "14\u00d7 the usual"
     assert ratio_text(2.5) == "2.5\u00d7 the usual"
     assert ratio_text(2.0) == "2\u00d7 the usual"
-    assert ratio(140, Baseline(15.0, 15.0, 8)) == pytest.approx(9.33, abs=0.01)
-    assert ratio(140, Baseline(0.2, NEW_FLOOR, 0)) == pytest.approx(17.5)
+    assert ratio(140, Baseline(15.0, 15.0, 8).expected) == pytest.approx(9.33, abs=0.01)
+    assert ratio(140, Baseline(0.2, NEW_FLOOR, 0).expected) == pytest.approx(17.5)
 
 
 def test_the_alert_reads_like_the_example() -> None:
