@@ -31,6 +31,7 @@ from bot.domain.spike import (
     post_words,
 )
 from bot.store import keys
+from bot.store.lease import Lease
 
 MINUTE_TTL_SECONDS = 4 * HOUR  # minute keys outlive the two hours (and more) a rollup reads
 ROLLUP_HOURS = 2  # a rollup never reaches further back than this (the minute keys are gone)
@@ -86,11 +87,6 @@ if redis.call('HGET', KEYS[1], 'owed') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'owed', '')
 redis.call('HINCRBY', KEYS[1], 'v', 1)
 return 1
-"""
-# KEYS: told. ARGV: token. Lets go of a message claim that is still ours (its post failed).
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 0
 """
 
 
@@ -160,7 +156,6 @@ class SpikeStore:
         self.client = client
         self._save = client.register_script(_SAVE)
         self._settle = client.register_script(_SETTLE)
-        self._release = client.register_script(_RELEASE)
 
     def active_scopes(self, now: float) -> list[str]:
         """Scopes that recorded mentions lately (the others are forgotten by this set)."""
@@ -266,7 +261,8 @@ class SpikeStore:
         self.client.set(key, "done", ex=keep_seconds)
 
     def message_failed(self, key: str, token: str) -> None:
-        self._release(keys=[key], args=[token])
+        """Let go of a message claim that is still ours (its post failed): a lease's release."""
+        Lease(self.client, key, token, ttl_ms=0).release()
 
     def message_sent(self, key: str) -> bool:
         return self.client.get(key) == "done"
