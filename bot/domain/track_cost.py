@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain.poll_pace import RateWindow
+from bot.domain.poll_pace import RESERVE, RateWindow
 from bot.domain.track_rule import Priority, TrackRule
 
 POST_READ_USD = 0.005
@@ -28,7 +28,7 @@ MAX_WINDOW_SECONDS = 7 * DAY
 FULL_PAGE = 100
 MIN_INTERVAL_FACTOR = 0.25
 MAX_INTERVAL_FACTOR = 4.0
-RATE_HEADROOM = 0.8  # leave a fifth of X's window for /track test and retries
+RATE_HEADROOM = 1 - RESERVE  # leave a fifth of X's window for /track test and retries
 
 
 def monthly_cost(posts_per_day: float, *, owned: bool = False) -> float:
