@@ -21,9 +21,10 @@ from bot.blocks.followup import (
     followup_fallback_text,
     followup_metadata,
 )
+from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.domain.same_text import text_fingerprint
-from bot.pipeline.card_post import CardPoster, DeliveryPostponed, Outgoing
+from bot.pipeline.card_post import CardPoster, Outgoing
 from bot.store.cases import CaseStore
 from bot.store.lease import ItemLock
 from bot.store.quiet import muted_case, queue_quiet_join, queue_same_text, same_text_case
@@ -32,24 +33,27 @@ from bot.store.retention import retention_of
 
 @dataclass(frozen=True, slots=True)
 class QuietJoin:
-    case_id: str
+    case: Case  # as found when the post was matched to it (its copies before this post)
     reason: Literal["muted", "same_text"]
-    copy_authors: tuple[str, ...] = ()  # of the case, before this post
+
+    @property
+    def case_id(self) -> str:
+        return self.case.post_id
 
 
 class QuietJoiner:
     def __init__(self, client: redis.Redis, slack: WebClient, poster: CardPoster) -> None:
         self.client, self.slack, self.poster = client, slack, poster
         self.cases = CaseStore(client)
+        self.retention = retention_of(client)
 
     def muted(self, mention: Mention) -> QuietJoin | None:
         """The case the post's author was muted from, while the mute lasts."""
         if mention.is_dm:
             return None
         case_id = muted_case(self.client, mention.author.id)
-        if case_id is None or case_id == mention.post_id or not self.cases.get(case_id):
-            return None
-        return QuietJoin(case_id, "muted")
+        found = self.cases.get(case_id) if case_id and case_id != mention.post_id else None
+        return QuietJoin(found[0], "muted") if found is not None else None
 
     def copy_of(self, mention: Mention) -> QuietJoin | None:
         """The case of the same text from another account, carded in the last day."""
@@ -58,16 +62,12 @@ class QuietJoiner:
         fingerprint = text_fingerprint(mention.text)
         case_id = same_text_case(self.client, fingerprint) if fingerprint else None
         found = self.cases.get(case_id) if case_id and case_id != mention.post_id else None
-        if case_id is None or found is None or found[1].author.id == mention.author.id:
+        if found is None or found[1].author.id == mention.author.id:
             return None
-        return QuietJoin(case_id, "same_text", found[0].copy_authors)
+        return QuietJoin(found[0], "same_text")
 
     def post(self, mention: Mention, join: QuietJoin, lock: ItemLock) -> tuple[str, str]:
-        found = self.cases.get(join.case_id)
-        if found is None:  # expired meanwhile: retried, then carded alone
-            raise DeliveryPostponed(f"case {join.case_id} vanished")
-        case, _first = found
-        muted = join.reason == "muted"
+        case, muted = join.case, join.reason == "muted"
         outgoing = Outgoing(
             text=followup_fallback_text(mention, "posted (muted)" if muted else "posted it too"),
             blocks=followup_blocks(mention, MUTED_AUTHOR_POSTED if muted else SAME_TEXT_POSTED),
@@ -77,8 +77,8 @@ class QuietJoiner:
         return self.poster.post_once(mention, case.channel, lock, outgoing)
 
     def queue(self, pipe: redis.client.Pipeline, mention: Mention, join: QuietJoin) -> None:
-        copies = join.copy_authors if join.reason == "same_text" else None
-        keep = retention_of(self.client).case_seconds
+        copies = join.case.copy_authors if join.reason == "same_text" else None
+        keep = self.retention.case_seconds
         queue_quiet_join(pipe, join.case_id, mention, copy_authors=copies, keep_seconds=keep)
 
     def remember_text(self, pipe: redis.client.Pipeline, mention: Mention) -> None:
