@@ -7,7 +7,7 @@ import sys
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.sources.x import XError
 from bot.store.connection import cluster_problem, redis_answers
 
@@ -53,17 +53,18 @@ def find_problems(settings: Settings) -> list[str]:
 def find_warnings(settings: Settings) -> list[str]:
     """What works but should be changed: a public channel receiving customers' DMs; an AI
     helper that is configured but cannot work (Earshot runs without it: no suggestions)."""
-    helper = build_services(settings).ai
-    ai = helper.reachability() if helper is not None else None
-    return _dm_channel_warnings(settings) + ([f"{ai} (the AI helper stays off)"] if ai else [])
+    services = build_services(settings)
+    ai = services.ai.reachability() if services.ai is not None else None
+    return _dm_channel_warnings(services) + ([f"{ai} (the AI helper stays off)"] if ai else [])
 
 
-def _dm_channel_warnings(settings: Settings) -> list[str]:
+def _dm_channel_warnings(services: Services) -> list[str]:
+    settings = services.settings
     channel = settings.slack_dm_channel or settings.slack_mentions_channel
     if not channel:
         return []
     try:
-        info = build_services(settings).slack.conversations_info(channel=channel)
+        info = services.slack.conversations_info(channel=channel)
     except (SlackApiError, OSError):
         return []  # an unreachable Slack or unknown channel is a problem reported elsewhere
     if (info.get("channel") or {}).get("is_private"):
