@@ -16,6 +16,8 @@ from bot.casework.cards import load_reply_target, refresh_card
 from bot.casework.notices import tell_person
 from bot.casework.people import refusal_to_send
 from bot.casework.reply_flow import ReplyContext, build_reply_view
+from bot.domain.case import Case
+from bot.domain.mention import Mention
 from bot.domain.templates import fill
 from bot.services import Services
 from bot.store.templates import get_template
@@ -85,8 +87,11 @@ def on_draft_changed(
 ) -> None:
     """Update the weighted count (and the Open-in-X link) as the person types."""
     ack()
+    services: Services = context["services"]
     draft = str(body["actions"][0].get("value") or "")
-    _update_modal(context["services"], client, body, draft, bump=False)
+    target = _modal_target(services, body)
+    if target is not None:
+        _update_modal(services, client, body, target, draft, bump=False)
 
 
 def on_template_chosen(
@@ -98,11 +103,10 @@ def on_template_chosen(
     template_id = str(option.get("value", "")) if isinstance(option, dict) else ""
     template = get_template(services.redis, template_id)
     # Only the modal has a template picker; anything else sending this action is not it.
-    ctx = ReplyContext.read(services, str((body.get("view") or {}).get("private_metadata", "")))
-    found = load_reply_target(services, ctx.post_id) if ctx else None
-    if template is None or found is None:
+    target = _modal_target(services, body)
+    if template is None or target is None:
         return
-    _update_modal(services, client, body, fill(template.text, found[1]), bump=True)
+    _update_modal(services, client, body, target, fill(template.text, target[2]), bump=True)
 
 
 def on_suggestion_used(
@@ -112,26 +116,41 @@ def on_suggestion_used(
     and sent (or not) by the person."""
     ack()
     services: Services = context["services"]
-    ctx = ReplyContext.read(services, str((body.get("view") or {}).get("private_metadata", "")))
-    found = load_reply_target(services, ctx.post_id) if ctx else None
-    if found is None or not found[0].ai_draft or found[1].post_id != found[0].post_id:
+    target = _modal_target(services, body)
+    if target is None:
+        return
+    _ctx, case, mention = target
+    if not case.ai_draft or mention.post_id != case.post_id:
         return  # nothing to use (or not from our modal): the modal stays as it is
-    case, mention = found
     draft = f"@{mention.author.username} {case.ai_draft}"
-    _update_modal(services, client, body, draft, bump=True)
+    _update_modal(services, client, body, target, draft, bump=True)
 
 
-def _update_modal(
-    services: Services, client: WebClient, body: dict[str, Any], draft: str, *, bump: bool
-) -> None:
+ModalTarget = tuple[ReplyContext, Case, Mention]
+
+
+def _modal_target(services: Services, body: dict[str, Any]) -> ModalTarget | None:
+    """The Reply modal's signed context and the case and post it answers; None when tampered
+    with or unknown (the modal stays as it is; submitting it will refuse)."""
     view = body.get("view") or {}
     ctx = ReplyContext.read(services, str(view.get("private_metadata", "")))
     found = load_reply_target(services, ctx.post_id) if ctx else None
-    if ctx is None or found is None:
-        return  # tampered or unknown: leave the modal as it is; submitting will refuse
+    return (ctx, *found) if ctx is not None and found is not None else None
+
+
+def _update_modal(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    target: ModalTarget,
+    draft: str,
+    *,
+    bump: bool,
+) -> None:
+    view = body.get("view") or {}
+    ctx, case, mention = target
     if bump:
         ctx = replace(ctx, text_version=ctx.text_version + 1)
-    case, mention = found
     new_view = build_reply_view(services, case, mention, body["user"]["id"], ctx, draft)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
