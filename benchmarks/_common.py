@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import statistics
@@ -192,3 +193,15 @@ def wait_for(done: Callable[[], bool], timeout: float, log_path: Path) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out after {timeout}s; worker log: {log_path}")
         time.sleep(0.05)
+
+
+def strict_pacing(moments: list[float], poll: float = 1.0, gap: float = 1.0) -> list[float]:
+    """Latencies of an ideal worker: a post is seen at the next poll (`poll` 0: the moment it is
+    posted), and cards leave one per `gap` seconds, each as soon as its post is seen and the
+    channel allows (no work at all)."""
+    latencies, last_card = [], -gap
+    for moment in moments:
+        seen = math.ceil(moment / poll) * poll if poll > 0 else moment
+        last_card = max(seen, last_card + gap)
+        latencies.append(last_card - moment)
+    return latencies

@@ -17,14 +17,21 @@ Printed, each beside its baseline from the same run:
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 import time
 
 import psutil
 import redis
-from _common import CHANNEL, Figure, add_sample_post, percentile, print_table, spawn_worker
+from _common import (
+    CHANNEL,
+    Figure,
+    add_sample_post,
+    percentile,
+    print_table,
+    spawn_worker,
+    strict_pacing,
+)
 from _common import wait_for as wait_until
 
 from bot.logging import configure_logging
@@ -106,7 +113,7 @@ def _report(
     hot = [latency[p] for p in urgent if p in latency]
     calm = [latency[p] for p in added if p not in urgent and p in latency]
     every = list(latency.values())
-    strict = _strict_pacing(sorted(added.values()))
+    strict = strict_pacing(sorted(added.values()), poll=0)
     u50, u95 = percentile(hot, 50), percentile(hot, 95)
     c50, c95 = percentile(calm, 50), percentile(calm, 95)
     a95, s95 = percentile(every, 95), percentile(strict, 95)
@@ -128,15 +135,6 @@ def _report(
     ]  # fmt: skip
     print_table(figures)
     return 0
-
-
-def _strict_pacing(moments: list[float]) -> list[float]:
-    """Latencies of an ideal one-card-per-mention worker: each card 1 s after the last."""
-    latencies, last = [], -math.inf
-    for moment in moments:
-        last = max(moment, last + 1.0)
-        latencies.append(last - moment)
-    return latencies
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ most 1/s per channel, no processing time).
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing
 import random
 import sys
@@ -59,6 +58,7 @@ from _common import (
     print_table,
     sample_mention,
     spawn_worker,
+    strict_pacing,
     wait_for,
 )
 
@@ -323,17 +323,6 @@ def mention_to_card(
             "1/s per channel, zero processing time",
         ),
     ]  # fmt: skip
-
-
-def strict_pacing(moments: list[float], poll: float = 1.0, gap: float = 1.0) -> list[float]:
-    """Latencies of an ideal worker: a post is seen at the next poll, and cards leave one per
-    `gap` seconds, each as soon as its post is seen and the channel allows (no work at all)."""
-    latencies, last_card = [], -gap
-    for moment in moments:
-        seen = math.ceil(moment / poll) * poll
-        last_card = max(seen, last_card + gap)
-        latencies.append(last_card - moment)
-    return latencies
 
 
 def main() -> int:
