@@ -28,7 +28,7 @@ from bot.pipeline.dm_delivery import DmDelivery
 from bot.pipeline.edits import EditApplier
 from bot.pipeline.followups import AwaitingCase, FollowupThreader
 from bot.pipeline.history import HistoryLookup
-from bot.pipeline.inbox import InboxReader
+from bot.pipeline.inbox import Entry, InboxReader
 from bot.pipeline.merge import MatchMerger, Placement
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.quiet import QuietJoin, QuietJoiner
@@ -44,7 +44,6 @@ __all__ = ["Deliverer", "DeliveryConfig", "DeliveryPostponed", "RecordHook"]
 LOCK_TTL_MS = 60_000
 RECORD_TRIES = 3  # a lock renewal touching the WATCHed key between WATCH and EXEC is no loss
 
-Entry = tuple[str, dict[str, str]]  # an inbox stream entry: id and fields
 # Called inside the MULTI that records a new case (e.g. to start its SLA clock atomically).
 RecordHook = Callable[[redis.client.Pipeline, Mention, str, str], None]
 # Called inside the MULTI that threads a follow-up into case `str` (e.g. its next-response clock).

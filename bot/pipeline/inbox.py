@@ -14,6 +14,7 @@ from bot.store import keys
 
 log = structlog.get_logger()
 
+Entry = tuple[str, dict[str, str]]  # an inbox stream entry: its id and fields
 REFILL_SECONDS = 1.0  # behind a backlog, how often a read in progress is topped up
 
 
@@ -41,7 +42,7 @@ class InboxReader:
     def deliver(self, entry_id: str, fields: dict[str, str]) -> None:
         raise NotImplementedError
 
-    def order(self, entries: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
+    def order(self, entries: list[Entry]) -> list[Entry]:
         """The order one read is delivered in (as read, unless a subclass knows better)."""
         return entries
 
@@ -98,9 +99,7 @@ class InboxReader:
             handled += 1
         return handled
 
-    def _top_up(
-        self, waiting: list[tuple[str, dict[str, str]]], room: int
-    ) -> list[tuple[str, dict[str, str]]]:
+    def _top_up(self, waiting: list[Entry], room: int) -> list[Entry]:
         """What is due again (a failed item's backoff over, a dead worker's items) and what is
         new since the read, merged with what still waits and ordered again."""
         held = {entry_id for entry_id, _fields in waiting}
@@ -114,7 +113,7 @@ class InboxReader:
             keys.INBOX, keys.DELIVER_GROUP, self.config.consumer, 0, entry_ids, justid=True
         )
 
-    def _reclaim(self) -> list[tuple[str, dict[str, str]]]:
+    def _reclaim(self) -> list[Entry]:
         min_idle = int(self.config.retry_seconds * 1000)
         reply: Any = self.client.xautoclaim(
             keys.INBOX,
@@ -126,9 +125,7 @@ class InboxReader:
         )
         return [(entry_id, fields) for entry_id, fields in reply[1] if fields]
 
-    def _read_new(
-        self, block_ms: int | None, count: int | None = None
-    ) -> list[tuple[str, dict[str, str]]]:
+    def _read_new(self, block_ms: int | None, count: int | None = None) -> list[Entry]:
         """The next entries (`block_ms` None: only what is there): a batch, or behind a
         backlog a lookahead's worth, so the order of delivery is chosen among more of them."""
         if count is None:

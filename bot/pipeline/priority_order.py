@@ -9,9 +9,9 @@ import redis
 
 from bot.domain.mention import Mention
 from bot.domain.priority import NORMAL, urgent_first
+from bot.pipeline.inbox import Entry
 from bot.store import keys
 
-Entry = tuple[str, dict[str, str]]
 # A post and every source that matched it -> URGENT or NORMAL.
 Rank = Callable[[Mention, frozenset[str]], int]
 
