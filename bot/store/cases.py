@@ -97,7 +97,7 @@ class CaseStore:
             liked_by=raw.get("liked_by") or None,
             reposted_by=raw.get("reposted_by") or None,
             dm_by=raw.get("dm_by") or None,
-            **_quiet_fields(raw, time.time()),
+            **_annotations(raw, time.time()),
         )
         return case, Mention.from_json(raw["mention"])
 
@@ -195,9 +195,9 @@ class CaseStore:
         self.client.delete(keys.claim(post_id))
 
 
-def _quiet_fields(raw: dict[str, str], now: float) -> dict[str, Any]:
-    """A mute that has run out is no mute; copies of the same text and who posted them; what
-    the AI helper suggested."""
+def _annotations(raw: dict[str, str], now: float) -> dict[str, Any]:
+    """What the case gathers after its card: a live mute (one that ran out is none), copies of
+    its text and who posted them, what the AI helper suggested."""
     until = float(raw["muted_until"]) if raw.get("muted_until") else None
     muted = until is not None and until > now
     return {
