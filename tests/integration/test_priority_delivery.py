@@ -20,15 +20,11 @@ from bot.sandbox.x_api import XFake
 from bot.services import Services
 from bot.store import keys
 from tests.integration.pipeline_helpers import drain, make_deliverer, make_poller
-from tests.integration.test_track_poll import routed_deliverer
+from tests.integration.test_track_poll import cards, routed_deliverer
 
 
 def carded_order(slack: SlackFake) -> list[str]:
-    return [
-        str(m["metadata"]["event_payload"]["post_id"])
-        for m in slack.messages()
-        if m.get("metadata") and not m.get("thread_ts")
-    ]
+    return [str(m["metadata"]["event_payload"]["post_id"]) for m in cards(slack)]  # type: ignore[index]
 
 
 def test_urgent_and_vip_posts_are_carded_first_and_the_rest_keep_their_order(

@@ -13,13 +13,10 @@ from bot.store.audit import AuditLog
 from tests.conftest import CHANNEL
 from tests.integration.casework_helpers import ALICE_X, deliver, ephemerals_for
 from tests.integration.pipeline_helpers import drain, make_deliverer, make_poller
+from tests.integration.test_track_poll import cards
 from tests.integration.waiting import wait_for
 
 CAMPAIGN = "Bring back the old app design, the new one is unusable for everyone #fixit"
-
-
-def top_level_cards(slack: SlackFake) -> list[dict[str, Any]]:
-    return [m for m in slack.messages(CHANNEL) if m.get("metadata") and not m.get("thread_ts")]
 
 
 def thread_of(slack: SlackFake, ts: str) -> list[dict[str, Any]]:
@@ -60,7 +57,7 @@ def test_a_muted_authors_posts_wait_in_the_thread_and_unmute_brings_cards_back(
     for n in range(3):
         x_fake.add_post(f"@earshot_co still selling, part {n}", author=ALICE_X)
     poll_and_deliver(services)
-    assert len(top_level_cards(slack_fake)) == 1
+    assert len(cards(slack_fake)) == 1
     quiet = [m for m in thread_of(slack_fake, ts) if "Muted author posted" in str(m["blocks"])]
     assert len(quiet) == 3
     case = services.cases.get(post_id)
@@ -74,7 +71,7 @@ def test_a_muted_authors_posts_wait_in_the_thread_and_unmute_brings_cards_back(
     assert buttons(slack_fake, ts)[-1] == "mute_author"
     x_fake.add_post("@earshot_co a real question now", author=ALICE_X)
     poll_and_deliver(services)
-    assert len(top_level_cards(slack_fake)) == 2
+    assert len(cards(slack_fake)) == 2
 
 
 def test_mute_is_refused_to_guests_and_unknown_cases_and_changes_nothing(
@@ -94,7 +91,7 @@ def test_mute_is_refused_to_guests_and_unknown_cases_and_changes_nothing(
     assert "mute_author" in buttons(slack_fake, ts)
     x_fake.add_post("@earshot_co and another thing", author=ALICE_X)
     poll_and_deliver(services)
-    assert len(top_level_cards(slack_fake)) == 2
+    assert len(cards(slack_fake)) == 2
 
 
 def test_a_copy_paste_campaign_is_one_case_listing_its_authors(
@@ -113,8 +110,8 @@ def test_a_copy_paste_campaign_is_one_case_listing_its_authors(
     for n in range(2):
         x_fake.add_post("@earshot_co thanks!", author=(f"40{n:02}", f"kind{n}", "Kind"))
     poll_and_deliver(services)
-    cards = top_level_cards(slack_fake)
-    assert len(cards) == 3  # the campaign once, and each "thanks!"
+    carded = cards(slack_fake)
+    assert len(carded) == 3  # the campaign once, and each "thanks!"
     case = services.cases.get(first["id"])
     assert case is not None and case[0].copies == 6
     ts = case[0].ts

@@ -16,7 +16,7 @@ from bot.store.spikes import spike_sensitivity
 from bot.store.track_usage import TrackUsage
 from tests.conftest import CHANNEL, sandbox_settings
 from tests.integration.pipeline_helpers import drain, make_poller
-from tests.integration.test_track_poll import add_rule, meta_text, routed_deliverer
+from tests.integration.test_track_poll import add_rule, cards, meta_text, routed_deliverer
 from tests.integration.track_helpers import make_track_poller, run_track
 
 SUPPORT_JP, OUTAGES = "C0SUPPORTJP", "C0OUTAGES"
@@ -25,11 +25,7 @@ ENGLISH = "@earshot_co my order arrived two days early, thank you so much!"
 
 
 def cards_by_post(slack: SlackFake) -> dict[str, dict[str, Any]]:
-    return {
-        str(c["metadata"]["event_payload"]["post_id"]): c
-        for c in slack.messages()
-        if c.get("metadata") and not c.get("thread_ts")
-    }
+    return {str(c["metadata"]["event_payload"]["post_id"]): c for c in cards(slack)}  # type: ignore[index]
 
 
 def test_a_language_route_sends_those_mentions_to_its_channel(
