@@ -10,7 +10,17 @@ def register_all(app: App) -> None:
     import handlers.commands.audit  # its /earshot subcommand registers on import
     import handlers.commands.customer  # likewise
     import handlers.commands.templates  # noqa: F401  (likewise)
-    from handlers.actions import acknowledge, approval, card, dm, escalate, mute, reply, resolve
+    from handlers.actions import (
+        acknowledge,
+        approval,
+        card,
+        dm,
+        escalate,
+        mute,
+        reply,
+        resolve,
+        thread,
+    )
     from handlers.actions import templates as template_buttons
     from handlers.commands import earshot, oncall, report
     from handlers.shortcuts import send_as_dm, send_as_reply
@@ -27,6 +37,7 @@ def register_all(app: App) -> None:
     reply.register(app)
     card.register(app)
     mute.register(app)
+    thread.register(app)
     approval.register(app)
     reply_view.register(app)
     send_as_reply.register(app)

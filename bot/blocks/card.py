@@ -80,7 +80,7 @@ def build_card(
     if history is not None:
         blocks.insert(3, history)
     if actions:
-        blocks.append(_actions_block(mention.post_id, actions))
+        blocks.append(actions_block(mention.post_id, actions))
     marks = (*mention.marks, "dm") if mention.is_dm else mention.marks
     if marks:
         blocks.insert(0, _marks_block(marks))
@@ -103,12 +103,17 @@ def render_card(
     mention: Mention, case: Case | None, tier: str, revoked: frozenset[str] = frozenset()
 ) -> list[Block]:
     """The card with the buttons that work for this case and this X account."""
+    return build_card(mention, case, actions=card_buttons(mention, case, tier, revoked))
+
+
+def card_buttons(
+    mention: Mention, case: Case | None, tier: str, revoked: frozenset[str] = frozenset()
+) -> list[CardAction]:
     primary = (Action.REPLY, Action.REPLY_IN_DM)
-    actions = [
+    return [
         CardAction(LABELS[a], a.value, "primary" if a in primary else None)
         for a in card_actions(case, tier, revoked, dm=mention.is_dm)
     ]
-    return build_card(mention, case, actions=actions)
 
 
 def card_metadata(mention: Mention) -> dict[str, Any]:
@@ -133,13 +138,17 @@ def _marks_block(marks: Sequence[str]) -> Block:
 
 
 def _author_block(author: Author) -> Block:
+    return {"type": "section", "block_id": BLOCK_AUTHOR, "text": mrkdwn(author_text(author))}
+
+
+def author_text(author: Author) -> str:
+    """*Name* ✓ @handle · 1.2K followers (mrkdwn, escaped)."""
     name = escape_and_truncate(author.name.strip() or author.username, NAME_LIMIT)
     handle = f"<{escape_mrkdwn(author.profile_url)}|@{escape_mrkdwn(author.username)}>"
     mark = f" {VERIFIED_MARK}" if author.verified else ""
     noun = "follower" if author.followers == 1 else "followers"
     followers = f"{format_follower_count(author.followers)} {noun}"
-    text = f"*{name}*{mark} {handle} · {followers}"
-    return {"type": "section", "block_id": BLOCK_AUTHOR, "text": mrkdwn(text)}
+    return f"*{name}*{mark} {handle} · {followers}"
 
 
 def _text_block(text: str) -> Block:
@@ -148,6 +157,11 @@ def _text_block(text: str) -> Block:
 
 
 def _meta_block(mention: Mention) -> Block:
+    return {"type": "context", "block_id": BLOCK_META, "elements": [mrkdwn(meta_text(mention))]}
+
+
+def meta_text(mention: Mention) -> str:
+    """Open on X · when · edited · language and kind · rules (mrkdwn, escaped)."""
     label = "Open the conversation on X" if mention.is_dm else "Open on X"
     parts = [f"<{escape_mrkdwn(mention.url)}|{label}>", slack_date(mention.created_at)]
     if mention.edited_at is not None:
@@ -159,10 +173,15 @@ def _meta_block(mention: Mention) -> Block:
     if rules:
         noun = "Rule" if len(rules) == 1 else "Rules"
         parts.append(f"{noun}: {escape_and_truncate(', '.join(rules), RULES_LIMIT)}")
-    return {"type": "context", "block_id": BLOCK_META, "elements": [mrkdwn(" · ".join(parts))]}
+    return " · ".join(parts)
 
 
 def _status_block(case: Case | None) -> Block:
+    return {"type": "context", "block_id": BLOCK_STATUS, "elements": [mrkdwn(status_text(case))]}
+
+
+def status_text(case: Case | None) -> str:
+    """*Status:* Claimed by @x at 10:02 · liked by @y… (mrkdwn, escaped)."""
     status = case.status if case is not None else CaseStatus.NEW
     text = f"*Status:* {STATUS_LABELS[status]}"
     if case is not None and case.status_by:
@@ -173,7 +192,7 @@ def _status_block(case: Case | None) -> Block:
         text += f" — {_note(case.status_note)}"
     for extra in _case_marks(case):
         text += f" · {extra}"
-    return {"type": "context", "block_id": BLOCK_STATUS, "elements": [mrkdwn(text)]}
+    return text
 
 
 def _case_marks(case: Case | None) -> list[str]:
@@ -215,7 +234,9 @@ def _note(note: str) -> str:
     return escape_and_truncate(note, NOTE_LIMIT)
 
 
-def _actions_block(post_id: str, actions: Sequence[CardAction]) -> Block:
+def actions_block(
+    post_id: str, actions: Sequence[CardAction], block_id: str = BLOCK_ACTIONS
+) -> Block:
     if len(actions) > ACTIONS_PER_BLOCK_LIMIT:
         raise ValueError(f"a card takes at most {ACTIONS_PER_BLOCK_LIMIT} actions")
     action_ids = [action.action_id for action in actions]
@@ -223,7 +244,7 @@ def _actions_block(post_id: str, actions: Sequence[CardAction]) -> Block:
         raise ValueError(f"action_ids must be unique in a card: {action_ids}")
     return {
         "type": "actions",
-        "block_id": BLOCK_ACTIONS,
+        "block_id": block_id,
         "elements": [_button(action, post_id) for action in actions],
     }
 

@@ -10,6 +10,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.approval import approval_blocks, final_blocks, final_text, handled_text
+from bot.casework.cards import case_thread
 from bot.casework.people import person
 from bot.casework.sending import ALREADY_ANSWERED, SendOutcome, send_reply
 from bot.domain.case import Case
@@ -37,6 +38,10 @@ def request_approval(
     AuditLog(services.redis).record(
         case.post_id, "reply_drafted", drafter.id, drafter.real_name, text=text
     )
+    threaded = case_thread(services, case)  # a draft is talked over in the case's own thread
+    if threaded is None:
+        return
+    case = threaded
     try:
         posted = services.slack.chat_postMessage(
             channel=case.channel,

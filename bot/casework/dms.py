@@ -11,7 +11,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.text import escape_mrkdwn, slack_time
-from bot.casework.cards import post_message, refresh_card
+from bot.casework.cards import case_thread, post_message, refresh_card
 from bot.casework.sending import SendOutcome, send_reply, stop_sla_clock
 from bot.domain.case import Case, CaseStatus
 from bot.domain.mention import Mention
@@ -104,7 +104,12 @@ def say_dm_in_thread(
     services: Services, case: Case, text: str, blocks: list[dict[str, Any]] | None = None
 ) -> str | None:
     """A direct message shown in the case's thread, marked as one so that no shortcut can make
-    it a public reply; its ts, or None when Slack refused (logged)."""
+    it a public reply; its ts, or None when Slack refused (logged). Never in a group
+    message's thread: a grouped case gets its own card first."""
+    threaded = case_thread(services, case)
+    if threaded is None:
+        return None
+    case = threaded
     try:
         posted = post_message(
             services.slack, channel=case.channel, thread_ts=case.ts, text=text, blocks=blocks

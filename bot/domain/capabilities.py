@@ -25,6 +25,7 @@ class Action(StrEnum):
     REPLY_IN_DM = "reply_in_dm"
     MUTE_AUTHOR = "mute_author"
     UNMUTE_AUTHOR = "unmute_author"
+    OPEN_THREAD = "open_thread"  # a grouped case: post its own card, to talk in its thread
 
 
 LABELS: dict[Action, str] = {
@@ -41,6 +42,7 @@ LABELS: dict[Action, str] = {
     Action.REPLY_IN_DM: "Reply in DM",
     Action.MUTE_AUTHOR: "Mute author 24 h",
     Action.UNMUTE_AUTHOR: "Unmute author",
+    Action.OPEN_THREAD: "Thread",
 }
 
 # X rights per tier (contracts/x/docs/changelog.mdx: self-serve lost likes and quote posts on
@@ -69,8 +71,16 @@ def card_actions(
     """The buttons a card shows, in order. Only what works: an action the tier lacks is absent.
 
     Reply is always offered while a case is open: when X will not take an API reply, the reply
-    modal says so and offers the manual path instead.
+    modal says so and offers the manual path instead. A case shown in a group message has no
+    thread of its own yet: Thread gives it one.
     """
+    actions = _state_actions(case, tier, revoked, dm=dm)
+    return [*actions, Action.OPEN_THREAD] if case is not None and case.grouped else actions
+
+
+def _state_actions(
+    case: Case | None, tier: str, revoked: frozenset[str], *, dm: bool
+) -> list[Action]:
     status = case.status if case is not None else CaseStatus.NEW
     if status is CaseStatus.RESOLVED:
         return [Action.REOPEN]

@@ -62,7 +62,15 @@ class Case:
     ai_kind: str | None = None
     ai_sentiment: str | None = None
     ai_draft: str | None = None
+    # Shown in a group message (several cases in one, while the channel was busy): its ts.
+    group_ts: str | None = None
+    card_link: str | None = None  # the case's own card, once it has one (after a group)
 
     @property
     def answered(self) -> bool:
         return self.status in ANSWERED
+
+    @property
+    def grouped(self) -> bool:
+        """Still shown only in its group message: its thread needs its own card first."""
+        return self.group_ts is not None and self.group_ts == self.ts

@@ -19,7 +19,7 @@ from bot.blocks.oncall import (
     ping_blocks,
     waited_text,
 )
-from bot.casework.cards import permalink
+from bot.casework.cards import case_thread, permalink
 from bot.domain.case import Case
 from bot.domain.figures import CaseClock
 from bot.domain.hours import is_open
@@ -94,6 +94,7 @@ def _send_step(
     step: Step,
 ) -> None:
     case, mention = found
+    case = case_thread(services, case) or case  # a ping names one case: in its own thread
     now = services.clock()
     team = store.paged_team(office)
     rotation = store.rotation(team) if team else None
@@ -167,7 +168,8 @@ def fire_closed_notice(
     case, _mention = found
     clock = case_clock(services.redis, post_id)
     text = closed_notice(office.hours, now, clock.deadline if clock else None) or ""
-    slack_call(lambda: post(services, case.channel, text, thread_ts=case.ts))
+    if not case.grouped:  # not once per case of a flood into a group message's thread
+        slack_call(lambda: post(services, case.channel, text, thread_ts=case.ts))
     autoreply = office.autoreply
     if autoreply.enabled and autoreply.template and autoreply.written_by:
         if sender is None:

@@ -9,16 +9,19 @@ for the card in that channel before posting again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis
 import structlog
+from redis.exceptions import LockError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.card import card_fallback_text, card_metadata, render_card
+from bot.casework.cards import find_message, own_card
+from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.domain.slack_refusal import Refusal, classify
 from bot.pipeline.pacing import ChannelPacer
@@ -33,7 +36,6 @@ log = structlog.get_logger()
 
 INTENT_TTL_SECONDS = 7 * 24 * 3600
 MAX_RATE_LIMIT_RETRIES = 5
-HISTORY_PAGES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +101,24 @@ class CardPoster:
         )
 
     def _post(self, channel: str, mention: Mention, lock: ItemLock, outgoing: Outgoing) -> str:
+        return self.post_fenced(channel, [(mention.post_id, lock)], outgoing)
+
+    def post_fenced(
+        self,
+        channel: str,
+        fences: Sequence[tuple[str, ItemLock]],
+        outgoing: Outgoing,
+        intent_extra: dict[str, str] | None = None,
+    ) -> str:
+        """Post one message for the posts in `fences` (one card, or a group of them), each
+        post's intent written under its lock's fence right before: the ts, or raises."""
+        post_ids = [post_id for post_id, _lock in fences]
         for _attempt in range(MAX_RATE_LIMIT_RETRIES):
             self.pacer.wait_for_slot(channel)
-            # The fence: from here on the post may happen, and only the lock's holder gets here.
-            intent = {"channel": channel, "at": f"{self.clock():.3f}"}
-            lock.fenced_hset(keys.intent(mention.post_id), intent, INTENT_TTL_SECONDS)
+            # The fence: from here on the post may happen, and only the locks' holder gets here.
+            intent = {"channel": channel, "at": f"{self.clock():.3f}", **(intent_extra or {})}
+            for post_id, lock in fences:
+                lock.fenced_hset(keys.intent(post_id), intent, INTENT_TTL_SECONDS)
             try:
                 response = self.slack.chat_postMessage(
                     channel=channel,
@@ -115,7 +130,7 @@ class CardPoster:
                     unfurl_media=False,
                 )
             except SlackApiError as error:
-                self._on_slack_error(channel, mention, error)
+                self._on_slack_error(channel, post_ids, error)
                 continue
             except OSError as error:  # timeout or connection loss: the post may have happened
                 raise DeliveryPostponed(f"Slack unreachable ({type(error).__name__})") from None
@@ -129,7 +144,7 @@ class CardPoster:
             return ts
         raise DeliveryPostponed("Slack kept rate limiting")
 
-    def _on_slack_error(self, channel: str, mention: Mention, error: SlackApiError) -> None:
+    def _on_slack_error(self, channel: str, post_ids: Sequence[str], error: SlackApiError) -> None:
         """Returns only for a 429 (post again after the hold); raises for everything else."""
         status = error.response.status_code
         code = str(error.response.get("error", ""))
@@ -141,7 +156,8 @@ class CardPoster:
             log.info("slack_rate_limited", channel=channel, retry_after=retry_after)
             return
         if refusal is not Refusal.IN_DOUBT:
-            self.client.delete(keys.intent(mention.post_id))  # Slack said no: nothing posted
+            # Slack said no: nothing posted
+            self.client.delete(*(keys.intent(post_id) for post_id in post_ids))
         if refusal is Refusal.CHANNEL:
             hold = max(1, int(self.channel_hold_seconds))
             self.client.set(keys.channel_down(channel), code, ex=hold)
@@ -151,9 +167,7 @@ class CardPoster:
                 "slack", f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN"
             )
         self._slack_problem = True
-        log.error(
-            "card_post_failed", post_id=mention.post_id, channel=channel, error=code, kind=refusal
-        )
+        log.error("card_post_failed", post_ids=post_ids, channel=channel, error=code, kind=refusal)
         if refusal is Refusal.ITEM:
             raise ItemRefused(f"Slack refused the card for good ({code})")
         if refusal is Refusal.UNKNOWN:
@@ -165,38 +179,27 @@ class CardPoster:
     ) -> str | None:
         """Look for our message in the channel's recent history, or in the thread it went to
         (only for in-doubt items)."""
-        cursor: str | None = None
-        for _page in range(HISTORY_PAGES):
-            oldest = f"{since - 5:.6f}"
-            try:
-                page: Any = (
-                    self.slack.conversations_replies(
-                        channel=channel,
-                        ts=thread_ts,
-                        oldest=oldest,
-                        limit=15,
-                        include_all_metadata=True,
-                        cursor=cursor,
-                    )
-                    if thread_ts
-                    else self.slack.conversations_history(
-                        channel=channel,
-                        oldest=oldest,
-                        limit=15,
-                        include_all_metadata=True,
-                        cursor=cursor,
-                    )
-                )
-            except (SlackApiError, OSError) as error:
-                raise DeliveryPostponed(f"could not check history: {error!r}") from None
-            for message in page.get("messages", []):
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if str(payload.get("post_id")) == post_id:
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not page.get("has_more") or not cursor:
-                return None
-        return None
+        found = self.find(channel, since, thread_ts, lambda p: str(p.get("post_id")) == post_id)
+        return found[0] if found is not None else None
+
+    def find(
+        self,
+        channel: str,
+        since: float,
+        thread_ts: str | None,
+        match: Callable[[dict[str, Any]], bool],
+    ) -> tuple[str, dict[str, Any]] | None:
+        try:
+            return find_message(self.slack, channel, since, thread_ts, match)
+        except (SlackApiError, OSError) as error:
+            raise DeliveryPostponed(f"could not check history: {error!r}") from None
+
+    def own_card(self, case: Case) -> Case:
+        """The case with its own card, so its thread is its own (a grouped case gets one)."""
+        try:
+            return own_card(self.client, self.slack, self.tier, case)
+        except (SlackApiError, OSError, LockError) as error:
+            raise DeliveryPostponed(f"could not give the case its own card: {error!r}") from None
 
 
 def channel_advice(channel: str, code: str) -> str:

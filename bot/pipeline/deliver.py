@@ -22,18 +22,25 @@ import structlog
 from slack_sdk import WebClient
 
 from bot.domain.mention import Mention
-from bot.pipeline.card_post import CardPoster, DeliveryPostponed, ItemRefused
+from bot.pipeline.card_post import (
+    CardPoster,
+    DeliveryPostponed,
+    ItemRefused,
+)
 from bot.pipeline.delivery_failures import DeliveryFailures
 from bot.pipeline.dm_delivery import DmDelivery
 from bot.pipeline.edits import EditApplier
 from bot.pipeline.followups import AwaitingCase, FollowupThreader
+from bot.pipeline.group_delivery import LOCK_TTL_MS, GroupDelivery
+from bot.pipeline.grouping import GroupPicker
 from bot.pipeline.history import HistoryLookup
-from bot.pipeline.inbox import Entry, InboxReader
+from bot.pipeline.inbox import Entry
 from bot.pipeline.merge import MatchMerger, Placement
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.quiet import QuietJoin, QuietJoiner
 from bot.store import keys
 from bot.store.cases import CaseStore
+from bot.store.connection import read_hash
 from bot.store.lease import ItemLock, LockLost
 from bot.store.metrics import Metrics
 
@@ -41,7 +48,6 @@ log = structlog.get_logger()
 
 __all__ = ["Deliverer", "DeliveryConfig", "DeliveryPostponed", "RecordHook"]
 
-LOCK_TTL_MS = 60_000
 RECORD_TRIES = 3  # a lock renewal touching the WATCHed key between WATCH and EXEC is no loss
 
 # Called inside the MULTI that records a new case (e.g. to start its SLA clock atomically).
@@ -64,7 +70,7 @@ class DeliveryConfig:
     dm_retention_days: float = 30.0
 
 
-class Deliverer(InboxReader):
+class Deliverer(GroupDelivery):
     def __init__(
         self,
         client: redis.Redis,
@@ -102,6 +108,7 @@ class Deliverer(InboxReader):
         self.on_followup = list(on_followup)
         self.quiet = QuietJoiner(client, slack, self.poster)
         self._order = order  # e.g. PriorityOrder: urgent new posts first within a read
+        self.picker = GroupPicker(lambda mention: self._placed(mention)[0], pacer.interval_ms)
         self.failures = DeliveryFailures(
             client,
             slack,
@@ -142,15 +149,15 @@ class Deliverer(InboxReader):
             self.metrics.incr("malformed_items")
             self.failures.bury(entry_id, fields, f"malformed: {error!r}"[:300])
             return
-        if self._delivered(mention.post_id):
-            self._ack(entry_id)  # delivered before; the ack was what got lost
+        if self.delivered(mention.post_id):
+            self.ack(entry_id)  # delivered before; the ack was what got lost
             return
         lock = ItemLock(self.client, mention.post_id, self.config.consumer, LOCK_TTL_MS)
         if not lock.take():
             return  # a live worker is on it
         try:
-            if self._delivered(mention.post_id):
-                self._ack(entry_id)  # recorded by the previous holder while we took the lock
+            if self.delivered(mention.post_id):
+                self.ack(entry_id)  # recorded by the previous holder while we took the lock
                 return
             self._deliver_locked(entry_id, mention, lock)
         except AwaitingCase as waiting:
@@ -223,15 +230,45 @@ class Deliverer(InboxReader):
         log.info("dm_threaded", case=case.post_id, dm_event=mention.post_id)  # never the text
         self.followups.refresh_card(case.post_id)
 
+    def card_mention(self, mention: Mention) -> Mention:
+        return self.history.with_history(self._placed(mention)[1])
+
+    def goes_alone(self, mention: Mention) -> bool:
+        return (
+            self.edits.target(mention) is not None
+            or self.quiet.muted(mention) is not None
+            or self.followups.case_to_join(mention, self.clock()) is not None
+            or self.quiet.copy_of(mention) is not None
+        )
+
     def _card(self, entry_id: str, mention: Mention, lock: ItemLock) -> None:
         channel, mention = self._placed(mention)
         mention = self.history.with_history(mention)
+        grouped = self._in_posted_group(mention.post_id)
+        if grouped is not None:
+            channel, ts, post_ids = grouped
+            self._record(entry_id, mention, channel, ts, lock, group=post_ids)
+            return
         channel, ts = self.poster.post_once(mention, channel, lock)
         self._record(entry_id, mention, channel, ts, lock)
         if self.merger is not None and not self.merger.refresh(mention.post_id):
             self.client.xadd(keys.INBOX, {"update": mention.post_id})  # try again later
 
-    def _delivered(self, post_id: str) -> bool:
+    def _in_posted_group(self, post_id: str) -> tuple[str, str, list[str]] | None:
+        """A group message that shows the post, posted by a try that did not get to record
+        it: its channel, ts and post ids."""
+        intent = read_hash(self.client, keys.intent(post_id))
+        if not intent.get("group"):
+            return None
+        found = self.poster.find(
+            intent["channel"], float(intent["at"]), None, lambda p: post_id in p.get("post_ids", [])
+        )
+        if found is None:
+            return None  # never posted: it goes out as a card (the intent is checked again)
+        log.info("group_reconciled", post_id=post_id, channel=intent["channel"])
+        return intent["channel"], found[0], [str(p) for p in found[1]["post_ids"]]
+
+    def delivered(self, post_id: str) -> bool:
         """Is the post already in Slack, as a card or as a follow-up in a case's thread?"""
         # Every post Earshot placed (card, follow-up, edit) is indexed to its case.
         return bool(self.client.exists(keys.thread_of(post_id), keys.case(post_id)))
@@ -260,14 +297,14 @@ class Deliverer(InboxReader):
         """Another source matched a post already seen: re-render its card if it is out (if not,
         its delivery reads every source, and checks again once recorded)."""
         if self.merger is None or not post_id.isdigit() or not self.cases.exists(post_id):
-            self._ack(entry_id)
+            self.ack(entry_id)
             return
         lock = ItemLock(self.client, post_id, self.config.consumer, LOCK_TTL_MS)
         if not lock.take():
             return  # left pending: retried once the lock is free
         try:
             if self.merger.refresh(post_id):
-                self._ack(entry_id)
+                self.ack(entry_id)
         finally:
             lock.release()
 
@@ -279,22 +316,34 @@ class Deliverer(InboxReader):
         ts: str,
         lock: ItemLock,
         also: Callable[[redis.client.Pipeline, Mention], None] | None = None,
+        group: Sequence[str] = (),
     ) -> None:
         def queue(pipe: redis.client.Pipeline) -> None:
-            self.cases.record_delivery(pipe, mention, channel, ts)
+            self.queue_card(pipe, mention, channel, ts, group)
             if also is not None:
                 also(pipe, mention)
-            self.followups.conversations.queue_case(pipe, mention)
-            self.history.store.queue_case(pipe, mention)
-            self.quiet.remember_text(pipe, mention)
-            pipe.hincrby(keys.METRICS, "cards_posted", 1)
-            if mention.seen_at:
-                self.metrics.observe_lag(max(0.0, self.clock() - mention.seen_at), pipe)
-            for hook in self.on_recorded:
-                hook(pipe, mention, channel, ts)
 
         self._commit(entry_id, mention.post_id, lock, queue)
         log.info("card_posted", post_id=mention.post_id, channel=channel, ts=ts)
+
+    def queue_card(
+        self,
+        pipe: redis.client.Pipeline,
+        mention: Mention,
+        channel: str,
+        ts: str,
+        group: Sequence[str] = (),
+    ) -> None:
+        """Everything a new case records, on `pipe` (the MULTI that acks its entry)."""
+        self.cases.record_delivery(pipe, mention, channel, ts, group)
+        self.followups.conversations.queue_case(pipe, mention)
+        self.history.store.queue_case(pipe, mention)
+        self.quiet.remember_text(pipe, mention)
+        pipe.hincrby(keys.METRICS, "cards_posted", 1)
+        if mention.seen_at:
+            self.metrics.observe_lag(max(0.0, self.clock() - mention.seen_at), pipe)
+        for hook in self.on_recorded:
+            hook(pipe, mention, channel, ts)
 
     def _commit(
         self,
@@ -303,25 +352,34 @@ class Deliverer(InboxReader):
         lock: ItemLock,
         queue: Callable[[redis.client.Pipeline], None],
     ) -> None:
-        """One MULTI, committed only while the lock is ours: what `queue` records, the intent's
-        removal and the inbox entry's ack."""
+        self.commit_all([(entry_id, post_id, lock)], queue)
+
+    def commit_all(
+        self,
+        items: Sequence[tuple[str, str, ItemLock]],
+        queue: Callable[[redis.client.Pipeline], None],
+    ) -> None:
+        """One MULTI, committed only while every lock is ours: what `queue` records, and for
+        each (entry id, post id, lock) the intent's removal and the inbox entry's ack."""
         for _try in range(RECORD_TRIES):
             with self.client.pipeline(transaction=True) as pipe:
-                lock.watch(pipe)  # LockLost unless the lock still carries our token
+                for _entry_id, _post_id, lock in items:
+                    lock.watch(pipe)  # LockLost unless the lock still carries our token
                 pipe.multi()
                 queue(pipe)
-                pipe.delete(keys.intent(post_id))
-                pipe.xack(keys.INBOX, keys.DELIVER_GROUP, entry_id)
-                pipe.xdel(keys.INBOX, entry_id)
-                self.failures.forget(pipe, entry_id)
+                for entry_id, post_id, _lock in items:
+                    pipe.delete(keys.intent(post_id))
+                    pipe.xack(keys.INBOX, keys.DELIVER_GROUP, entry_id)
+                    pipe.xdel(keys.INBOX, entry_id)
+                    self.failures.forget(pipe, entry_id)
                 try:
                     pipe.execute()
                 except redis.WatchError:
-                    continue  # the lock changed: ours renewed (try again) or taken (LockLost)
+                    continue  # a lock changed: ours renewed (try again) or taken (LockLost)
             return
-        raise LockLost(lock.key)
+        raise LockLost(items[0][2].key)
 
-    def _ack(self, entry_id: str) -> None:
+    def ack(self, entry_id: str) -> None:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.xack(keys.INBOX, keys.DELIVER_GROUP, entry_id)
             pipe.xdel(keys.INBOX, entry_id)

@@ -43,6 +43,7 @@ class DmDelivery:
         return found[0] if found else None
 
     def post_in_thread(self, mention: Mention, case: Case, lock: ItemLock) -> tuple[str, str]:
+        case = self.poster.own_card(case)  # a private message never goes in a group's thread
         outgoing = Outgoing(
             text=dm_fallback_text(mention),
             blocks=dm_message_blocks(mention, case.post_id),

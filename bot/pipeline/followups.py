@@ -57,7 +57,7 @@ class FollowupThreader:
         found = self.cases.get(case_id)
         if found is None:  # expired between the lookup and now: retried, then carded alone
             raise DeliveryPostponed(f"case {case_id} vanished")
-        case, _first = found
+        case = self.poster.own_card(found[0])  # its thread must be its own, not its group's
         outgoing = Outgoing(
             text=followup_fallback_text(mention),
             blocks=followup_blocks(mention),

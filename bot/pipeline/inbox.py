@@ -94,10 +94,15 @@ class InboxReader:
             if now - kept_at > self.config.retry_seconds / 2:
                 self._keep([entry_id for entry_id, _fields in waiting])
                 kept_at = now
-            entry_id, fields = waiting.pop(0)
-            self.deliver(entry_id, fields)
-            handled += 1
+            handled += self.deliver_next(waiting)
         return handled
+
+    def deliver_next(self, waiting: list[Entry]) -> int:
+        """Deliver the next entry (a subclass may take several at once, from anywhere in
+        `waiting`); returns how many were taken from it."""
+        entry_id, fields = waiting.pop(0)
+        self.deliver(entry_id, fields)
+        return 1
 
     def _top_up(self, waiting: list[Entry], room: int) -> list[Entry]:
         """What is due again (a failed item's backoff over, a dead worker's items) and what is

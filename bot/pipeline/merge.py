@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 import redis
 import structlog
+from redis.exceptions import LockError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.card import card_fallback_text, render_card
+from bot.casework.cards import show_case
 from bot.domain.mention import Mention
 from bot.store import keys
 from bot.store.cases import CaseStore
-from bot.store.rights import revoked_rights
 
 log = structlog.get_logger()
 
@@ -68,16 +68,13 @@ class MatchMerger:
         # Stored first, so whoever re-renders the card next (a claim, a reply) shows the new
         # rules; the pending mark makes a retry update Slack even though the store is current.
         self.client.hset(keys.case(post_id), mapping={"mention": carded.to_json(), PENDING: "1"})
-        blocks = render_card(carded, case, self.tier, revoked_rights(self.client))
         try:
-            self.slack.chat_update(
-                channel=case.channel, ts=case.ts, text=card_fallback_text(carded), blocks=blocks
-            )
+            show_case(self.client, self.slack, self.tier, case, carded)
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             log.warning("card_rules_update_failed", post_id=post_id, error=code)
             return code in GONE
-        except OSError as error:
+        except (OSError, LockError) as error:
             log.warning("card_rules_update_failed", post_id=post_id, error=repr(error))
             return False
         self.client.hdel(keys.case(post_id), PENDING)

@@ -9,6 +9,7 @@ import redis
 
 from bot.domain.mention import Mention
 from bot.domain.priority import NORMAL, urgent_first
+from bot.pipeline.grouping import new_post
 from bot.pipeline.inbox import Entry
 from bot.store import keys
 
@@ -29,7 +30,7 @@ class PriorityOrder:
             return list(entries)
         movable: dict[int, Mention] = {}
         for index, (_entry_id, fields) in enumerate(entries):
-            mention = _new_post(fields)
+            mention = new_post(fields)
             if mention is not None:
                 movable[index] = mention
         if not movable:
@@ -43,16 +44,3 @@ class PriorityOrder:
             matched = frozenset(str(s) for s in sources) or frozenset(mention.rules)
             ranks[index] = self.rank(mention, matched)
         return urgent_first(entries, ranks)
-
-
-def _new_post(fields: dict[str, str]) -> Mention | None:
-    raw = fields.get("mention")
-    if raw is None:
-        return None
-    try:
-        mention = Mention.from_json(raw)
-    except (KeyError, TypeError, ValueError):
-        return None  # delivery buries it with its reason; here it just keeps its place
-    if mention.is_dm or mention.replied_to is not None or mention.earlier_versions:
-        return None
-    return mention

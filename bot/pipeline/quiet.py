@@ -67,7 +67,7 @@ class QuietJoiner:
         return QuietJoin(found[0], "same_text")
 
     def post(self, mention: Mention, join: QuietJoin, lock: ItemLock) -> tuple[str, str]:
-        case, muted = join.case, join.reason == "muted"
+        case, muted = self.poster.own_card(join.case), join.reason == "muted"
         outgoing = Outgoing(
             text=followup_fallback_text(mention, "posted (muted)" if muted else "posted it too"),
             blocks=followup_blocks(mention, MUTED_AUTHOR_POSTED if muted else SAME_TEXT_POSTED),

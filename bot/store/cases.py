@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -56,10 +56,17 @@ class CaseStore:
         return bool(self.client.exists(keys.case(post_id)))
 
     def record_delivery(
-        self, pipe: redis.client.Pipeline, mention: Mention, channel: str, ts: str
+        self,
+        pipe: redis.client.Pipeline,
+        mention: Mention,
+        channel: str,
+        ts: str,
+        group: Sequence[str] = (),
     ) -> None:
         """Queue the new case on `pipe` (the caller's MULTI, together with the stream ack). A
-        direct message's text is not kept here: it lives with the DM retention (DmStore)."""
+        direct message's text is not kept here: it lives with the DM retention (DmStore).
+        `group`: the post ids of the group message `ts` that shows the case among others (its
+        thread belongs to none of them, so it is not indexed to this case)."""
         stored = replace(mention, text="") if mention.is_dm else mention
         pipe.hset(
             keys.case(mention.post_id),
@@ -71,8 +78,29 @@ class CaseStore:
                 "delivered_at": f"{time.time():.3f}",
             },
         )
-        pipe.set(keys.card_index(channel, ts), mention.post_id, ex=self.retention.case_seconds)
+        keep = self.retention.case_seconds
+        if group:
+            pipe.hset(keys.case(mention.post_id), "group_ts", ts)
+            pipe.delete(keys.group(channel, ts))  # the whole list, the same from every member
+            pipe.rpush(keys.group(channel, ts), *group)
+            pipe.expire(keys.group(channel, ts), keep)
+        else:
+            pipe.set(keys.card_index(channel, ts), mention.post_id, ex=keep)
         self.retention.keep_case(pipe, mention.post_id)
+
+    def group_members(self, channel: str, ts: str) -> list[tuple[str, tuple[Case, Mention] | None]]:
+        """The post ids a group message shows, in order, each with its case (None while a
+        member is not recorded yet: a crash between the post and the record)."""
+        ids = [str(post_id) for post_id in self.client.lrange(keys.group(channel, ts), 0, -1)]
+        return [(post_id, self.get(post_id)) for post_id in ids]
+
+    def record_own_card(self, post_id: str, channel: str, ts: str, link: str | None) -> None:
+        """A grouped case got its own card (for its thread): from now on that is its card."""
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.case(post_id), mapping={"ts": ts, "card_link": link or ""})
+            pipe.set(keys.card_index(channel, ts), post_id, ex=self.retention.case_seconds)
+            pipe.delete(keys.own_card_intent(post_id))
+            pipe.execute()
 
     def get(self, post_id: str) -> tuple[Case, Mention] | None:
         # One round trip: handlers read the case on every click.
@@ -208,4 +236,6 @@ def _annotations(raw: dict[str, str], now: float) -> dict[str, Any]:
         "ai_kind": raw.get("ai_kind") or None,
         "ai_sentiment": raw.get("ai_sentiment") or None,
         "ai_draft": raw.get("ai_draft") or None,
+        "group_ts": raw.get("group_ts") or None,
+        "card_link": raw.get("card_link") or None,
     }

@@ -60,6 +60,25 @@ def card_index(channel: str, ts: str) -> str:
     return f"{PREFIX}:card:{channel}:{ts}"
 
 
+def group(channel: str, ts: str) -> str:
+    """A group message (several cases in one, while the channel was busy) -> its post ids."""
+    return f"{PREFIX}:group:{channel}:{ts}"
+
+
+def group_lock(channel: str, ts: str) -> str:
+    """Held while a group message is re-rendered, so two updates never undo each other."""
+    return f"{PREFIX}:group-lock:{channel}:{ts}"
+
+
+def own_card_intent(post_id: str) -> str:
+    """A grouped case's own card is being posted (found again after a crash, never twice)."""
+    return f"{PREFIX}:own-card:{post_id}"
+
+
+def own_card_lock(post_id: str) -> str:
+    return f"{PREFIX}:own-card-lock:{post_id}"
+
+
 def thread_of(post_id: str) -> str:
     """Post id -> the case whose conversation it is part of (the case's post, a customer's
     follow-up, one of our replies): a reply to any of them threads into that case."""
