@@ -30,8 +30,14 @@ from bot.domain.mention import Mention
 
 GROUP_EVENT_TYPE = "earshot_group"
 GROUP_LIMIT = 20  # cases per group message: 1 + 2 * 20 = 41 blocks of Slack's 50
-BLOCKS_LIMIT = 50
-EXCERPT_LIMIT = 280  # of each post's text; the rest is one click away
+EXCERPT_LIMIT = 200  # of each post's text; the rest is one click away
+# When cases grow (notes, claims...) past the budget, a re-render shows each more briefly:
+# (excerpt, text of one case) at each step.
+BRIEFER = ((EXCERPT_LIMIT, SECTION_TEXT_LIMIT), (100, 500), (40, 300))
+# Slack refuses blocks holding much more than 12,000 characters of text in all
+# (msg_blocks_too_long, figure undocumented: contracts/slack/docs/KEY-FACTS.md): a group takes
+# only as many cases as fit in this.
+TEXT_BUDGET = 11_000
 FALLBACK_NAMES = 5
 
 # One case in a group message: its post id, and its post and case once recorded (both None
@@ -42,18 +48,44 @@ GroupEntry = tuple[str, Mention | None, Case | None]
 def render_group(
     entries: Sequence[GroupEntry], tier: str, revoked: frozenset[str] = frozenset()
 ) -> list[Block]:
+    """The message; as cases grow, each is shown more briefly so that all still fit."""
     if not entries or len(entries) > GROUP_LIMIT:
         raise ValueError(f"a group message holds 1 to {GROUP_LIMIT} cases, not {len(entries)}")
-    header = (
-        f":ocean: *{len(entries)} mentions in one message* while this channel is busy · each "
-        "has its own buttons; *Thread* gives one its own card to talk about it"
-    )
-    blocks: list[Block] = [{"type": "context", "elements": [mrkdwn(header)]}]
-    for post_id, mention, case in entries:
-        blocks.extend(_entry(post_id, mention, case, tier, revoked))
-    if len(blocks) > BLOCKS_LIMIT:
-        raise ValueError(f"{len(blocks)} blocks is over Slack's {BLOCKS_LIMIT}")
+    for excerpt, room in BRIEFER:
+        blocks = [_header(len(entries))]
+        for post_id, mention, case in entries:
+            blocks.extend(_entry(post_id, mention, case, tier, revoked, excerpt, room))
+        if text_size(blocks) <= TEXT_BUDGET:
+            break
     return blocks
+
+
+def _header(count: int) -> Block:
+    text = (
+        f":ocean: *{count} mentions in one message* while this channel is busy · each has "
+        "its own buttons; *Thread* gives one its own card to talk about it"
+    )
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def fitting(entries: Sequence[GroupEntry], tier: str, revoked: frozenset[str] = frozenset()) -> int:
+    """How many of `entries`, from the first, one group message can show (Slack's limits)."""
+    size = text_size(_header(len(entries)))
+    for count, (post_id, mention, case) in enumerate(entries[:GROUP_LIMIT]):
+        size += text_size(_entry(post_id, mention, case, tier, revoked, *BRIEFER[0]))
+        if size > TEXT_BUDGET:
+            return count
+    return min(len(entries), GROUP_LIMIT)
+
+
+def text_size(value: Any) -> int:
+    """Characters of every `text` string in blocks: what Slack's total-text limit counts."""
+    if isinstance(value, list):
+        return sum(text_size(item) for item in value)
+    if isinstance(value, dict):
+        own = len(value["text"]) if isinstance(value.get("text"), str) else 0
+        return own + sum(text_size(item) for item in value.values())
+    return 0
 
 
 def group_fallback_text(mentions: Sequence[Mention]) -> str:
@@ -69,7 +101,13 @@ def group_metadata(post_ids: Sequence[str]) -> dict[str, Any]:
 
 
 def _entry(
-    post_id: str, mention: Mention | None, case: Case | None, tier: str, revoked: frozenset[str]
+    post_id: str,
+    mention: Mention | None,
+    case: Case | None,
+    tier: str,
+    revoked: frozenset[str],
+    excerpt: int,
+    room: int,
 ) -> list[Block]:
     if mention is None:
         text = f"_Post {escape_mrkdwn(post_id)}: being recorded…_"
@@ -82,29 +120,29 @@ def _entry(
         link = case.card_link
         where = f"<{escape_mrkdwn(link)}|its own card>" if link else "its own card"
         lines.append(f":arrow_right: Moved to {where}, with its thread · {status_text(case)}")
-        return [_section(post_id, lines)]
-    lines.append(_excerpt(mention))
+        return [_section(post_id, lines, room)]
+    lines.append(_excerpt(mention, excerpt))
     lines.append(meta_text(mention))
     lines.append(status_text(case))
     buttons = card_buttons(mention, case, tier, revoked)
     if case is None:  # being posted: the case (grouped, so with Thread) is recorded after
         buttons.append(CardAction(LABELS[Action.OPEN_THREAD], Action.OPEN_THREAD.value))
     return [
-        _section(post_id, lines),
+        _section(post_id, lines, room),
         actions_block(post_id, buttons, block_id=f"group_{post_id}_actions"),
     ]
 
 
-def _section(post_id: str, lines: list[str]) -> Block:
-    text = truncate("\n".join(lines), SECTION_TEXT_LIMIT)
+def _section(post_id: str, lines: list[str], room: int) -> Block:
+    text = truncate("\n".join(lines), room)
     return {"type": "section", "block_id": f"group_{post_id}", "text": mrkdwn(text)}
 
 
-def _excerpt(mention: Mention) -> str:
+def _excerpt(mention: Mention, limit: int) -> str:
     flat = " ".join(mention.text.split())
     if not flat:
         return "_(no text)_"
-    cut = escape_and_truncate(flat, EXCERPT_LIMIT)
+    cut = escape_and_truncate(flat, limit)
     if cut == escape_mrkdwn(flat):
         return f">{cut}"
     return f">{cut} <{escape_mrkdwn(mention.url)}|read on X>"

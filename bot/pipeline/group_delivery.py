@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis
 import structlog
 
-from bot.blocks.group import group_fallback_text, group_metadata, render_group
+from bot.blocks.group import fitting, group_fallback_text, group_metadata, render_group
 from bot.domain.mention import Mention
 from bot.pipeline.card_post import (
     CardPoster,
@@ -92,8 +92,9 @@ class GroupDelivery(InboxReader):
         if picked is None:
             return super().deliver_next(waiting)
         channel, entries = picked
+        left: list[Entry] = []
         try:
-            self._deliver_group(channel, entries)
+            left = self._deliver_group(channel, entries)
         except redis.RedisError:
             raise
         except Exception as error:
@@ -101,11 +102,14 @@ class GroupDelivery(InboxReader):
             log.warning("group_failed", channel=channel, error=repr(error)[:200])
             for (entry_id, fields), _mention in entries:
                 self.deliver(entry_id, fields)
-        return len(entries)
+        waiting[0:0] = left  # more than one message holds: first in line for the next one
+        return len(entries) - len(left)
 
-    def _deliver_group(self, channel: str, entries: list[tuple[Entry, Mention]]) -> None:
+    def _deliver_group(self, channel: str, entries: list[tuple[Entry, Mention]]) -> list[Entry]:
+        """Post what one message holds; the entries left over for the next one."""
         members: list[GroupMember] = []
         alone: list[Entry] = []
+        left: list[Entry] = []
         try:
             for entry, mention in entries:
                 member = self._member(entry, mention)
@@ -113,7 +117,14 @@ class GroupDelivery(InboxReader):
                     members.append(member)
                 elif member is not None:
                     alone.append(member)
-            if len(members) >= 2:
+            fits = fitting(
+                [(m.mention.post_id, m.mention, None) for m in members], self.poster.tier
+            )
+            if fits >= 2:
+                left = [member.entry for member in members[fits:]]
+                for member in members[fits:]:
+                    member.lock.release()
+                members = members[:fits]
                 self._post_group(channel, members, alone)
             else:
                 alone = [member.entry for member in members] + alone
@@ -122,6 +133,7 @@ class GroupDelivery(InboxReader):
                 member.lock.release()
         for entry_id, fields in alone:  # in doubt, or not a plain new post: the usual way
             self.deliver(entry_id, fields)
+        return left
 
     def _member(self, entry: Entry, mention: Mention) -> GroupMember | Entry | None:
         """The post, locked, when it goes in the group; its entry when it goes alone (not a
