@@ -29,7 +29,7 @@ from bot.domain.case import Case
 from bot.domain.mention import Mention
 
 GROUP_EVENT_TYPE = "earshot_group"
-GROUP_LIMIT = 20  # cases per group message: 1 + 2 * 20 = 41 blocks of Slack's 50
+GROUP_LIMIT = 24  # cases per group message: 1 + 2 * 24 = 49 blocks of Slack's 50
 EXCERPT_LIMIT = 200  # of each post's text; the rest is one click away
 # When cases grow (notes, claims...) past the budget, a re-render shows each more briefly:
 # (excerpt, text of one case) at each step.

@@ -15,6 +15,8 @@ LAG_BUCKETS: tuple[float, ...] = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900,
 COUNTERS: dict[str, str] = {
     "mentions_ingested": "Posts appended to the inbox stream (after dedupe)",
     "cards_posted": "Mention cards posted to Slack",
+    "groups_posted": "Group messages posted (several cases in one, behind a channel backlog)",
+    "groups_refused": "Group messages Slack refused for good (their posts went out as cards)",
     "slack_429": "Slack answers of HTTP 429 (ratelimited)",
     "x_429": "X answers of HTTP 429 (rate limit)",
     "x_errors": "X polls that failed (auth, 5xx, timeout)",

@@ -3,11 +3,18 @@ case of its own (real Redis, the X and Slack fakes, the real deliverer and Bolt 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from structlog.testing import capture_logs
 
+from bot.blocks.card import card_metadata
 from bot.blocks.group import GROUP_EVENT_TYPE, GROUP_LIMIT
+from bot.casework.approval import request_approval
+from bot.casework.cards import own_card, say_in_thread
+from bot.casework.dms import say_dm_in_thread
+from bot.domain.case import Case
+from bot.domain.permissions import Person
 from bot.pipeline.deliver import Deliverer
 from bot.pipeline.pacing import ChannelPacer
 from bot.sandbox.server import Fault, Response
@@ -15,6 +22,7 @@ from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import BoltDriver
 from bot.sandbox.x_api import XFake
 from bot.services import Services
+from bot.store import keys
 from bot.store.cases import CaseStore
 from handlers.actions.reply import UNKNOWN_CASE
 from tests.conftest import CHANNEL
@@ -66,7 +74,8 @@ def entry_text(message: dict[str, Any], post_id: str) -> str:
 def test_a_backlog_goes_out_in_group_messages_each_post_a_case_with_its_buttons(
     services: Services, x_fake: XFake, slack_fake: SlackFake
 ) -> None:
-    """Twenty-five posts wait for one channel: two group messages instead of 25 cards (the
+    """More posts wait for one channel than one group holds: two group messages, not a card
+    each (the
     first read takes a batch of ten, the next the rest), every post in exactly one, each
     recorded as its own case at its group's ts, with its own Reply/Claim/.../Thread buttons
     carrying its post id."""
@@ -74,7 +83,7 @@ def test_a_backlog_goes_out_in_group_messages_each_post_a_case_with_its_buttons(
     drain(paced_deliverer(services))
     posted = groups(slack_fake)
     sizes = [len(m["metadata"]["event_payload"]["post_ids"]) for m in posted]
-    assert len(sizes) == 2 and sum(sizes) == 25 and max(sizes) <= GROUP_LIMIT
+    assert len(sizes) == 2 and sum(sizes) == len(ids) and max(sizes) <= GROUP_LIMIT
     shown = [p for m in posted for p in m["metadata"]["event_payload"]["post_ids"]]
     assert sorted(shown) == sorted(ids) and singles(slack_fake) == []
     store = CaseStore(services.redis)
@@ -214,3 +223,61 @@ def test_a_followup_to_a_grouped_case_goes_in_its_own_cards_thread(
     assert own["metadata"]["event_payload"]["post_id"] == ids[2]
     assert "any news" in str(thread(slack_fake, own["ts"])[-1]["text"])
     assert thread(slack_fake, group["ts"]) == []
+
+
+def grouped_case(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> tuple[Case, dict[str, Any]]:
+    """A case shown in a group message of five, and that message."""
+    ids = flood(services, x_fake, 5)
+    drain(paced_deliverer(services))
+    [group] = groups(slack_fake)
+    found = CaseStore(services.redis).get(ids[3])
+    assert found is not None and found[0].grouped
+    return found[0], group
+
+
+def test_a_dm_and_a_draft_for_approval_go_in_the_cases_own_thread_never_the_groups(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """A direct message shown in the thread is private: a grouped case gets its own card
+    first (once, for both), and neither the DM nor the draft lands in the group's thread."""
+    case, group = grouped_case(services, x_fake, slack_fake)
+    say_dm_in_thread(services, case, ":lock: DM to @f3: here is a refund link")
+    drafter = Person("U0BOB", "bob", "Bob", "T1")
+    found = CaseStore(services.redis).get(case.post_id)
+    assert found is not None
+    request_approval(services, case, found[1], drafter, "Hi!")
+    [own] = singles(slack_fake)
+    said = [str(m["text"]) for m in thread(slack_fake, own["ts"])]
+    assert any("refund link" in t for t in said) and any("Draft reply" in t for t in said)
+    assert thread(slack_fake, group["ts"]) == []
+
+
+def test_a_note_on_a_grouped_case_goes_in_the_groups_thread_naming_the_post(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """Resolving a flood's cases one by one must not post a card for each: the note goes in
+    the group's thread, saying whose post it is about."""
+    case, group = grouped_case(services, x_fake, slack_fake)
+    say_in_thread(services, case, "Resolved by <@U0ALICE>")
+    [note] = thread(slack_fake, group["ts"])
+    assert note["text"] == "About @f3's post: Resolved by <@U0ALICE>"
+    assert singles(slack_fake) == []
+
+
+def test_a_own_card_left_in_doubt_is_found_again_not_posted_twice(
+    services: Services, x_fake: XFake, slack_fake: SlackFake
+) -> None:
+    """A try posted the case's own card and died before recording it: the next try finds it
+    in the channel by its metadata and records that one."""
+    case, _group = grouped_case(services, x_fake, slack_fake)
+    found = CaseStore(services.redis).get(case.post_id)
+    assert found is not None
+    services.redis.hset(keys.own_card_intent(case.post_id), "at", f"{time.time():.3f}")
+    posted = services.slack.chat_postMessage(
+        channel=CHANNEL, text="card", metadata=card_metadata(found[1])
+    )
+    threaded = own_card(services.redis, services.slack, "self-serve", case)
+    assert threaded.ts == posted["ts"] and len(singles(slack_fake)) == 1
+    assert not services.redis.exists(keys.own_card_intent(case.post_id))

@@ -117,12 +117,13 @@ def test_the_picker_groups_a_channels_backlog_and_leaves_the_rest_in_order() -> 
     assert picker.take(entries) is None  # two for #b: under four seconds of Slack's pace
 
 
-def test_the_picker_never_groups_without_pacing_or_a_dm_or_a_reply_first() -> None:
+def test_the_picker_never_groups_without_pacing_or_a_dm_reply_or_edit_first() -> None:
     entries, where = entries_for("a", "a", "a", "a", "a")
     assert GroupPicker(lambda m: where[m.post_id], interval_ms=0).take(list(entries)) is None
     dm = replace(mention(9), kind="dm")
     reply = replace(mention(8), replied_to="1")
+    edit = replace(mention(7), edit_history=("6", mention(7).post_id))
     picker = GroupPicker(lambda m: "a", interval_ms=1000)
-    for first in (dm, reply):
+    for first in (dm, reply, edit):
         assert picker.take([("9-0", {"mention": first.to_json()}), *entries]) is None
     assert picker.take([("9-0", {"mention": "{bad"}), *entries]) is None
