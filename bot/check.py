@@ -1,4 +1,4 @@
-"""`earshot check`: settings are valid (already), and Redis, Slack and X answer with them."""
+"""`earshot check`: settings are valid (already), and Redis, Slack, X and Bluesky answer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.services import Services, build_services
+from bot.sources.bluesky import BlueskyError
 from bot.sources.x import XError
 from bot.store.connection import cluster_problem, redis_answers
 
@@ -34,6 +35,9 @@ def find_problems(settings: Settings) -> list[str]:
             f"SLACK_API_BASE_URL: Slack is unreachable ({type(error).__name__}): "
             "check the network or the URL"
         )
+    problems += _bluesky_problems(services)
+    if not settings.x_configured:
+        return problems  # X is left out: another network is configured instead
     try:
         services.x.me()
     except XError as error:
@@ -48,6 +52,24 @@ def find_problems(settings: Settings) -> list[str]:
                 "check the network or the URL"
             )
     return problems
+
+
+def _bluesky_problems(services: Services) -> list[str]:
+    """The Bluesky account logs in with its app password (one login: the limit is low)."""
+    if services.bluesky is None:
+        return []
+    try:
+        services.bluesky.login()
+    except BlueskyError as error:
+        if error.kind == "unauthorized":
+            return [f"BLUESKY_APP_PASSWORD: {error.user_text}"]
+        return [
+            f"BLUESKY_SERVICE_URL: Bluesky did not answer properly ({error.kind}) for "
+            f"{services.settings.bluesky_handle}: check the network, the URL or the handle"
+        ]
+    finally:
+        services.bluesky.close()
+    return []
 
 
 def find_warnings(settings: Settings) -> list[str]:

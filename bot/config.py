@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     x_poll_interval_seconds: float | None = Field(default=None, gt=0)
     # GET /2/dm_events allows 15 requests per 15 minutes per user: at most one a minute.
     x_dm_poll_interval_seconds: float = Field(default=60.0, ge=60)
+    # Bluesky (optional): the brand account's handle and an app password (Settings > App
+    # passwords), on its PDS (bsky.social for accounts Bluesky hosts).
+    bluesky_handle: str | None = None
+    bluesky_app_password: SecretStr | None = None
+    bluesky_service_url: str = "https://bsky.social"
+    bluesky_poll_interval_seconds: float = Field(default=10.0, ge=2)
     redis_url: str = "redis://localhost:6379/0"
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -113,12 +119,46 @@ class Settings(BaseSettings):
             self.x_access_token_secret,
             self.escalation_webhook_secret,
             self.ai_api_key,
+            self.bluesky_app_password,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
+    @property
+    def bluesky_configured(self) -> bool:
+        return bool(self.bluesky_handle) and _present(self.bluesky_app_password)
+
+    @property
+    def x_configured(self) -> bool:
+        """Every X credential is set (X is optional once another network is configured)."""
+        return not self._x_problems()
+
     def problems(self) -> list[str]:
         """What is missing or malformed, one line each: the variable, what is wrong, the fix."""
-        return self._slack_problems() + self._x_problems() + self._other_problems()
+        return self._slack_problems() + self._network_problems() + self._other_problems()
+
+    def _network_problems(self) -> list[str]:
+        """X's credentials, unless X is left out entirely beside another network; Bluesky's
+        when half of them are set."""
+        x_untouched = not any(
+            _present(v)
+            for v in (
+                self.x_bearer_token,
+                self.x_api_key,
+                self.x_api_secret,
+                self.x_access_token,
+                self.x_access_token_secret,
+            )
+        )
+        found = [] if self.bluesky_configured and x_untouched else self._x_problems()
+        if bool(self.bluesky_handle) != _present(self.bluesky_app_password):
+            missing = "BLUESKY_APP_PASSWORD" if self.bluesky_handle else "BLUESKY_HANDLE"
+            found.append(
+                f"{missing} is not set: Bluesky needs the account's handle and an app password "
+                "(bsky.app > Settings > Privacy and security > App passwords)"
+            )
+        if not self.bluesky_service_url.startswith(("http://", "https://")):
+            found.append("BLUESKY_SERVICE_URL must be an http(s) URL, e.g. https://bsky.social")
+        return found
 
     def _slack_problems(self) -> list[str]:
         found = _token_problem(

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.sources.ai import AiConfig, AiHelper
+from bot.sources.bluesky import BlueskySource
 from bot.sources.x import XSource
 from bot.store.cases import CaseStore
 from bot.store.connection import connect
@@ -44,6 +45,15 @@ class Services:
     @cached_property
     def x(self) -> XSource:
         return XSource(self.settings)
+
+    @cached_property
+    def bluesky(self) -> BlueskySource | None:
+        """The Bluesky account; None unless BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are set."""
+        s = self.settings
+        if not s.bluesky_configured or s.bluesky_app_password is None or not s.bluesky_handle:
+            return None
+        password = s.bluesky_app_password.get_secret_value()
+        return BlueskySource(s.bluesky_handle, password, s.bluesky_service_url)
 
     @cached_property
     def ai(self) -> AiHelper | None:

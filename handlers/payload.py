@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.network import is_post_id
 from bot.domain.signed_metadata import read_metadata
 from bot.services import Services
 
@@ -54,4 +55,4 @@ def form_metadata(services: Services, view: Any, purpose: str) -> dict[str, Any]
 def case_post_id(data: dict[str, Any] | None) -> str | None:
     """The post id in signed metadata, only when it looks like one."""
     post_id = (data or {}).get("post_id")
-    return post_id if isinstance(post_id, str) and post_id.isdigit() else None
+    return post_id if isinstance(post_id, str) and is_post_id(post_id) else None

@@ -19,6 +19,7 @@ from bot.blocks.text import (
 from bot.domain.capabilities import LABELS, Action, card_actions
 from bot.domain.case import STATUS_LABELS, Case, CaseStatus
 from bot.domain.mention import Author, Mention
+from bot.domain.network import X
 from bot.domain.triage import triage_label
 
 Block = dict[str, Any]
@@ -112,7 +113,7 @@ def card_buttons(
     primary = (Action.REPLY, Action.REPLY_IN_DM)
     return [
         CardAction(LABELS[a], a.value, "primary" if a in primary else None)
-        for a in card_actions(case, tier, revoked, dm=mention.is_dm)
+        for a in card_actions(case, tier, revoked, dm=mention.is_dm, network=mention.network.key)
     ]
 
 
@@ -162,8 +163,11 @@ def _meta_block(mention: Mention) -> Block:
 
 def meta_text(mention: Mention) -> str:
     """Open on X · when · edited · language and kind · rules (mrkdwn, escaped)."""
-    label = "Open the conversation on X" if mention.is_dm else "Open on X"
+    network = mention.network
+    label = "Open the conversation on X" if mention.is_dm else f"Open on {network.name}"
     parts = [f"<{escape_mrkdwn(mention.url)}|{label}>", slack_date(mention.created_at)]
+    if network.key != X:  # an X card stays as it always was; any other says where it is from
+        parts.insert(0, f"{network.icon} {network.name}")
     if mention.edited_at is not None:
         parts.append(f"_edited_ {slack_time(mention.edited_at, 'at')}")
     signals = triage_label(mention.triage) if mention.triage is not None else None

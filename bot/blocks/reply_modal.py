@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.blocks.card import format_follower_count
 from bot.blocks.text import escape_and_truncate, escape_mrkdwn, mrkdwn, slack_date, slack_time
+from bot.domain.bluesky_text import POST_BYTES, POST_GRAPHEMES, post_length
 from bot.domain.case import Case
 from bot.domain.mention import Mention
+from bot.domain.network import BLUESKY, X
 from bot.domain.post_length import MAX_POST_LENGTH, check_post
 from bot.domain.reply import compose, intent_url
 from bot.domain.templates import Template
@@ -58,14 +60,14 @@ def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]
     if form.suggestion:
         blocks.append(_suggestion(form.suggestion))
     blocks.append(_text_input(form))
-    blocks.append(count_block(form.draft, form.signature))
+    blocks.append(count_block(form.draft, form.signature, mention.network.key))
     if form.can_like and form.api_allowed:
         blocks.append(_checkbox(LIKE_BLOCK, "Also like the post", optional=True))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": form.metadata,
-        "title": {"type": "plain_text", "text": "Reply on X"},
+        "title": {"type": "plain_text", "text": f"Reply on {mention.network.name}"},
         "submit": {
             "type": "plain_text",
             "text": "Send reply" if form.api_allowed else "Mark answered",
@@ -75,9 +77,11 @@ def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]
     }
 
 
-def count_block(draft: str, signature: str) -> dict[str, Any]:
-    check = check_post(compose(draft, signature))
+def count_block(draft: str, signature: str, network: str = X) -> dict[str, Any]:
     sig = f" (signature “{escape_mrkdwn(signature)}” included)" if signature else ""
+    if network == BLUESKY:
+        return _bluesky_count(compose(draft, signature), sig)
+    check = check_post(compose(draft, signature))
     if check.valid:
         text = f"{check.weighted_length}/{MAX_POST_LENGTH}{sig}"
     else:
@@ -86,6 +90,15 @@ def count_block(draft: str, signature: str) -> dict[str, Any]:
         if not draft.strip():
             text = f"0/{MAX_POST_LENGTH}"
     note = " · CJK characters and emoji count 2, links 23"
+    return {"type": "context", "block_id": COUNT_BLOCK, "elements": [mrkdwn(text + note)]}
+
+
+def _bluesky_count(final: str, sig: str) -> dict[str, Any]:
+    length = post_length(final)
+    text = f"{length.graphemes}/{POST_GRAPHEMES}{sig}"
+    if not length.fits:
+        text = f":warning: {text}: too long ({length.bytes}/{POST_BYTES} bytes)"
+    note = " · Bluesky counts each character as you see it (an emoji is 1)"
     return {"type": "context", "block_id": COUNT_BLOCK, "elements": [mrkdwn(text + note)]}
 
 

@@ -18,6 +18,7 @@ from bot.blocks.text import escape_mrkdwn
 from bot.casework.groups import show_group
 from bot.domain.case import Case
 from bot.domain.mention import Mention
+from bot.domain.network import is_post_id
 from bot.services import Services
 from bot.store import keys
 from bot.store.cases import CaseStore
@@ -34,14 +35,14 @@ OWN_CARD_INTENT_SECONDS = 7 * 24 * 3600
 
 
 def load_case(services: Services, post_id: str) -> tuple[Case, Mention] | None:
-    return services.cases.get(post_id) if post_id.isdigit() else None
+    return services.cases.get(post_id) if is_post_id(post_id) else None
 
 
 def load_reply_target(services: Services, post_id: str) -> tuple[Case, Mention] | None:
     """The case and the post a reply answers: the case's own post, or one of the customer's
     follow-ups threaded into it (their Reply buttons carry the follow-up's id)."""
     found = load_case(services, post_id)
-    if found is not None or not post_id.isdigit():
+    if found is not None or not is_post_id(post_id):
         return found
     followup = Conversations(services.redis).followup(post_id)
     case = services.cases.get(followup.case_id) if followup else None

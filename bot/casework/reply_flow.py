@@ -11,6 +11,7 @@ from bot.casework.sending import kept_draft
 from bot.domain.capabilities import can_reply_via_api, rights
 from bot.domain.case import Case
 from bot.domain.mention import Mention
+from bot.domain.network import is_post_id
 from bot.domain.reply import signature_for
 from bot.domain.signed_metadata import read_metadata, sign_metadata
 from bot.services import Services
@@ -41,7 +42,7 @@ class ReplyContext:
     @classmethod
     def read(cls, services: Services, token: str) -> ReplyContext | None:
         data = read_metadata(token, services.settings.metadata_key())
-        if data is None or not str(data.get("post_id", "")).isdigit():
+        if data is None or not is_post_id(str(data.get("post_id", ""))):
             return None
         return cls(
             post_id=str(data["post_id"]),
@@ -90,7 +91,7 @@ def build_reply_view(
         signature=signature(services, user_id),
         claimed_by_other=holder,
         claimed_since=case.claimed_at if holder == case.claimed_by else None,
-        can_like="like" in rights(tier, revoked),
+        can_like="like" in rights(tier, revoked, mention.network.key),
         templates=list_templates(services.redis),
         text_version=ctx.text_version,
         source_note=ctx.source_note,

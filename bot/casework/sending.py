@@ -8,15 +8,18 @@ from dataclasses import dataclass
 
 import structlog
 
+from bot.casework.bluesky_send import bluesky_reply_url, post_bluesky_reply
 from bot.casework.cards import refresh_card, say_in_thread
 from bot.casework.deleted import mark_deleted
 from bot.domain.case import Case, CaseStatus
 from bot.domain.failures import ExplainedError
 from bot.domain.mention import Mention
+from bot.domain.network import BLUESKY, X, network_of
 from bot.domain.permissions import Person
 from bot.domain.reply import draft_hash, normalize
 from bot.domain.x_failures import explain_x_failure
 from bot.services import Services
+from bot.sources.bluesky import BlueskyError
 from bot.sources.x import XError
 from bot.sources.x_write import XWriter
 from bot.store import keys
@@ -86,10 +89,16 @@ def send_reply(
     follow-up in its thread), exactly once, and bring the case, card, thread, audit and SLA
     clock up to date. A failure keeps the draft.
     `unanswered_only`: refuse (nothing posted) if the case is answered when the send starts."""
-    brand = _brand_handle(services)  # before the post: nothing on X may follow it
+    on_x = mention.network.key == X
+    brand = _brand_handle(services) if on_x else None  # before the post: nothing may follow it
+
+    def url_of(reply_id: str) -> str:
+        if on_x:
+            return reply_url(brand, reply_id, mention)
+        return bluesky_reply_url(services, reply_id, mention)
 
     def record(reply_id: str) -> None:
-        url = reply_url(brand, reply_id, mention)
+        url = url_of(reply_id)
         _record_reply(services, case, mention, text, sender, reply_id, drafted_by, url)
 
     outcome = post_once(
@@ -105,7 +114,7 @@ def send_reply(
     if not outcome.sent:
         keep_draft(services, case.post_id, sender.id, text)
     elif outcome.first_time:
-        url = reply_url(brand, outcome.reply_id or "", mention)
+        url = url_of(outcome.reply_id or "")
         _tell_slack(services, case, sender, outcome.reply_id or "", drafted_by, url)
     return outcome
 
@@ -172,7 +181,12 @@ def _post_and_record(
     client = services.redis
     post_id, text = send.case_id, send.text
     try:
-        reply_id = _post_with_retries(services, send.target, text, sleep)
+        if network_of(send.target).key == BLUESKY:
+            reply_id = post_bluesky_reply(services, send.target, text, key)
+        else:
+            reply_id = _post_with_retries(services, send.target, text, sleep)
+    except BlueskyError as error:
+        return _bluesky_refused(services, key, send, error)
     except InDoubt:
         hold_in_doubt(client, key, send, services.clock())
         log.warning("reply_in_doubt", post_id=post_id, target=send.target)
@@ -200,6 +214,14 @@ def _post_and_record(
         log.error("reply_record_failed", post_id=post_id, reply_id=reply_id, error=repr(error))
         raise ReplyMayBeSent(SENT_NOT_RECORDED) from error
     return SendOutcome(True, "Reply sent.", reply_id)
+
+
+def _bluesky_refused(services: Services, key: str, send: Doubt, error: BlueskyError) -> SendOutcome:
+    services.redis.delete(key)  # its record key stays with the draft: sent again, never twice
+    if error.kind == "not_found":
+        mark_deleted(services, send.case_id, send.target)
+    log.warning("reply_failed", post_id=send.case_id, kind=error.kind, status=error.status)
+    return SendOutcome(False, error.user_text)
 
 
 def _answered(services: Services, post_id: str) -> bool:
@@ -283,7 +305,10 @@ def _tell_slack(
     """The card and thread catch up (best effort: Slack failures are logged, never raised)."""
     refresh_card(services, case.post_id)
     by = f" (drafted by <@{drafted_by.id}>)" if drafted_by and drafted_by.id != sender.id else ""
-    say_in_thread(services, case, f"<@{sender.id}> replied on X{by}: <{url}|view the reply>")
+    network = network_of(case.post_id).name
+    say_in_thread(
+        services, case, f"<@{sender.id}> replied on {network}{by}: <{url}|view the reply>"
+    )
     log.info("reply_sent", post_id=case.post_id, reply_id=reply_id, user=sender.id)
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from bot.domain.case import ANSWERED, Case, CaseStatus
 from bot.domain.mention import Mention
+from bot.domain.network import BLUESKY, X
 
 Tier = Literal["self-serve", "enterprise"]
 
@@ -53,20 +54,35 @@ TIER_RIGHTS: dict[str, frozenset[str]] = {
 }
 
 
-def rights(tier: str, revoked: frozenset[str] = frozenset()) -> frozenset[str]:
-    """What the account may do: its tier's rights minus those a 403 showed it lacks."""
+# Other networks have no paid tiers and no reply rule: any post may be answered. Likes,
+# reposts and direct messages there are not built yet, so their buttons are not offered.
+NETWORK_RIGHTS: dict[str, frozenset[str]] = {
+    BLUESKY: frozenset({"reply", "reply_unsummoned"}),
+}
+
+
+def rights(tier: str, revoked: frozenset[str] = frozenset(), network: str = X) -> frozenset[str]:
+    """What the account may do: its tier's rights (X) or its network's, minus those a 403
+    showed it lacks (X's `revoked` never applies to another network)."""
+    if network != X:
+        return NETWORK_RIGHTS.get(network, frozenset())
     return TIER_RIGHTS.get(tier, TIER_RIGHTS["self-serve"]) - revoked
 
 
 def can_reply_via_api(mention: Mention, tier: str, revoked: frozenset[str] = frozenset()) -> bool:
-    allowed = rights(tier, revoked)
+    allowed = rights(tier, revoked, mention.network.key)
     if "reply" not in allowed:
         return False
     return mention.summons_us or "reply_unsummoned" in allowed
 
 
 def card_actions(
-    case: Case | None, tier: str, revoked: frozenset[str] = frozenset(), *, dm: bool = False
+    case: Case | None,
+    tier: str,
+    revoked: frozenset[str] = frozenset(),
+    *,
+    dm: bool = False,
+    network: str = X,
 ) -> list[Action]:
     """The buttons a card shows, in order. Only what works: an action the tier lacks is absent.
 
@@ -74,12 +90,12 @@ def card_actions(
     modal says so and offers the manual path instead. A case shown in a group message has no
     thread of its own yet: Thread gives it one.
     """
-    actions = _state_actions(case, tier, revoked, dm=dm)
+    actions = _state_actions(case, tier, revoked, dm=dm, network=network)
     return [*actions, Action.OPEN_THREAD] if case is not None and case.grouped else actions
 
 
 def _state_actions(
-    case: Case | None, tier: str, revoked: frozenset[str], *, dm: bool
+    case: Case | None, tier: str, revoked: frozenset[str], *, dm: bool, network: str
 ) -> list[Action]:
     status = case.status if case is not None else CaseStatus.NEW
     if status is CaseStatus.RESOLVED:
@@ -90,7 +106,7 @@ def _state_actions(
         return [*answer, *claim, Action.ESCALATE, Action.RESOLVE]
     if status is CaseStatus.DELETED:
         return [Action.RESOLVE]  # nothing to answer or like any more; it can still be closed
-    allowed = rights(tier, revoked)
+    allowed = rights(tier, revoked, network)
     actions = [Action.REPLY]
     if status not in ANSWERED:
         actions.append(Action.CLAIM)

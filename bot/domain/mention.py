@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.history import CustomerHistory
+from bot.domain.network import BLUESKY, Network, X, bluesky_uri, bluesky_web_url, network_of
 from bot.domain.triage import Triage
 
 
@@ -18,9 +19,12 @@ class Author:
     name: str
     followers: int = 0
     verified: bool = False
+    network: str = X  # bot/domain/network.py; `username` is a handle on that network
 
     @property
     def profile_url(self) -> str:
+        if self.network == BLUESKY:
+            return f"https://bsky.app/profile/{self.username}"
         return f"https://x.com/{self.username}"
 
 
@@ -58,6 +62,14 @@ class Mention:
     dm_conversation_id: str | None = None
     # Set by delivery: the post's language and kind, computed offline (bot/domain/triage.py).
     triage: Triage | None = None
+    # Bluesky: the post's content id, and the (uri, cid) of its thread's first post: a reply
+    # names both (strong refs).
+    cid: str | None = None
+    thread_root: tuple[str, str] | None = None
+
+    @property
+    def network(self) -> Network:
+        return network_of(self.post_id)
 
     @property
     def is_dm(self) -> bool:
@@ -70,6 +82,8 @@ class Mention:
 
     @property
     def url(self) -> str:
+        if self.network.key == BLUESKY:
+            return bluesky_web_url(bluesky_uri(self.post_id), self.author.username)
         if self.is_dm:
             return f"https://x.com/messages/{self.dm_conversation_id or ''}"
         return f"https://x.com/{self.author.username}/status/{self.post_id}"
@@ -86,6 +100,7 @@ class Mention:
         data["history"] = self.history.to_dict() if self.history is not None else None
         data["edit_history"] = list(self.edit_history)
         data["triage"] = self.triage.to_dict() if self.triage is not None else None
+        data["thread_root"] = list(self.thread_root) if self.thread_root else None
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -112,7 +127,15 @@ class Mention:
             kind=str(data.get("kind") or "post"),
             dm_conversation_id=data.get("dm_conversation_id"),
             triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
+            cid=data.get("cid"),
+            thread_root=_pair(data.get("thread_root")),
         )
+
+
+def _pair(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return str(value[0]), str(value[1])
+    return None
 
 
 def post_id_key(post_id: str) -> tuple[int, str]:

@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Collection
 from urllib.parse import urlencode
 
+from bot.domain.bluesky_text import POST_BYTES, POST_GRAPHEMES, post_length
+from bot.domain.network import BLUESKY, X
 from bot.domain.post_length import MAX_POST_LENGTH, check_post
 
 
@@ -18,24 +20,53 @@ def compose(text: str, signature: str = "") -> str:
 
 
 def draft_problem(
-    text: str, *, handle: str, signature: str = "", earlier: Collection[str] = ()
+    text: str,
+    *,
+    handle: str,
+    signature: str = "",
+    earlier: Collection[str] = (),
+    network: str = X,
 ) -> str | None:
     """Why this draft cannot be sent, in words for the reply field; None when it can."""
     body = text.strip()
     if not body or body.lower() == f"@{handle}".lower():
         return "Write a reply first: the text is empty."
     final = compose(body, signature)
-    check = check_post(final)
-    if not check.valid:
-        over = check.weighted_length - MAX_POST_LENGTH
-        with_sig = " including your signature" if signature else ""
-        return (
-            f"Too long for X: {check.weighted_length}/{MAX_POST_LENGTH}{with_sig} "
-            f"(CJK characters and emoji count 2, links 23). Cut {over}."
-        )
+    with_sig = " including your signature" if signature else ""
+    too_long = (
+        _bluesky_too_long(final, with_sig) if network == BLUESKY else _x_too_long(final, with_sig)
+    )
+    if too_long is not None:
+        return too_long
     if normalize(final) in {normalize(t) for t in earlier}:
-        return "This exact text was already sent to this post; X refuses duplicates. Reword it."
+        refuses = "X refuses duplicates" if network == X else "a second one would look robotic"
+        return f"This exact text was already sent to this post; {refuses}. Reword it."
     return None
+
+
+def _x_too_long(final: str, with_sig: str) -> str | None:
+    check = check_post(final)
+    if check.valid:
+        return None
+    over = check.weighted_length - MAX_POST_LENGTH
+    return (
+        f"Too long for X: {check.weighted_length}/{MAX_POST_LENGTH}{with_sig} "
+        f"(CJK characters and emoji count 2, links 23). Cut {over}."
+    )
+
+
+def _bluesky_too_long(final: str, with_sig: str) -> str | None:
+    """Bluesky counts what a reader sees as one character (an emoji, a flag: one), and no
+    more than 3,000 bytes of UTF-8 however few characters."""
+    length = post_length(final)
+    if length.fits:
+        return None
+    if length.graphemes > POST_GRAPHEMES:
+        over = length.graphemes - POST_GRAPHEMES
+        shown = f"{length.graphemes}/{POST_GRAPHEMES} characters{with_sig}"
+        return f"Too long for Bluesky: {shown}. Cut {over}."
+    shown = f"{length.bytes}/{POST_BYTES} bytes{with_sig}"
+    return f"Too long for Bluesky: {shown} (its byte limit). Cut some text."
 
 
 def normalize(text: str) -> str:

@@ -133,8 +133,8 @@ def decide(
     labels: list[str] = []
     mentions = False
     for source in sorted(set(sources), key=_source_order):
-        if source in (MENTIONS_SOURCE, MENTIONS_LABEL):
-            mentions = True
+        if source in (MENTIONS_SOURCE, MENTIONS_LABEL) or source.endswith(":mentions"):
+            mentions = True  # X's mentions timeline, or another network's (bluesky:mentions)
             continue
         rule_id = source.removeprefix(TRACK_PREFIX)
         rule = rules.get(rule_id)

@@ -22,6 +22,7 @@ import structlog
 from slack_sdk import WebClient
 
 from bot.domain.mention import Mention
+from bot.domain.network import is_post_id
 from bot.pipeline.card_post import (
     CardPoster,
     DeliveryPostponed,
@@ -296,7 +297,7 @@ class Deliverer(GroupDelivery):
     def _merge_update(self, entry_id: str, post_id: str) -> None:
         """Another source matched a post already seen: re-render its card if it is out (if not,
         its delivery reads every source, and checks again once recorded)."""
-        if self.merger is None or not post_id.isdigit() or not self.cases.exists(post_id):
+        if self.merger is None or not is_post_id(post_id) or not self.cases.exists(post_id):
             self.ack(entry_id)
             return
         lock = ItemLock(self.client, post_id, self.config.consumer, LOCK_TTL_MS)

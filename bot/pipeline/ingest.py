@@ -98,6 +98,19 @@ class Ingest:
         except redis.RedisError as error:
             log.warning("spike_count_failed", source=source, error=repr(error))
 
+    def start_at(self, source: str, present: Sequence[Mention], checkpoint: str) -> None:
+        """Begin `source` at "now": what it already holds counts as seen (never carded), and
+        its checkpoint is set. For a source read by time, where the post at the checkpoint's
+        very instant is read again by the next round."""
+        seconds = retention_of(self.client).seen_seconds
+        with self.client.pipeline(transaction=True) as pipe:
+            for mention in present:  # as ingest marks a post, so offering it again is a no-op
+                pipe.set(keys.seen(mention.post_id), "1", nx=True, ex=seconds)
+                pipe.sadd(keys.post_sources(mention.post_id), source)
+                pipe.expire(keys.post_sources(mention.post_id), seconds)
+            pipe.set(keys.checkpoint(source), checkpoint, nx=True)
+            pipe.execute()
+
     def checkpoint(self, source: str) -> str | None:
         value = self.client.get(keys.checkpoint(source))
         return str(value) if value is not None else None

@@ -10,6 +10,7 @@ import structlog
 from bot.casework.autoreply import AutoReplySender
 from bot.casework.own_replies import build_own_poller
 from bot.pipeline.ai_suggest import AiSuggester
+from bot.pipeline.bluesky_poll import BlueskyPoller
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
 from bot.pipeline.dm_poll import DmPoller
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
@@ -62,15 +63,22 @@ class Worker:
         self.dm_poller = DmPoller.for_worker(services, settings.x_dm_poll_interval_seconds)
 
         # Background loops beside delivery: each runs until `stop` is set, restarted on a crash.
-        self.loops: list[tuple[str, Callable[[threading.Event], None]]] = [
+        # X's loops run when X is configured (it is optional beside another network).
+        x_loops: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("mentions-poller", self.poller.run),
             ("own-timeline-poller", self.own_poller.run),
             ("dm-poller", self.dm_poller.run),
             ("track-poller", build_track_poller(services).run),
+        ]
+        self.loops = [
+            *(x_loops if settings.x_configured else []),
             ("timers", self.timers.run),
             ("escalation-webhooks", EscalationWebhookSender(services).run),
             ("spike-watch", SpikeWatch(services).run),
         ]
+        if services.bluesky is not None:  # BLUESKY_HANDLE and BLUESKY_APP_PASSWORD set
+            bluesky = BlueskyPoller.for_worker(services, services.bluesky)
+            self.loops.append(("bluesky-poller", bluesky.run))
         if services.ai is not None:  # AI_BASE_URL and AI_MODEL set: suggestions after cards
             suggester = AiSuggester(
                 services.redis, services.slack, services.ai, settings.x_access_tier

@@ -144,6 +144,7 @@ def _problems(
         handle=mention.author.username,
         signature=signature(services, user_id),
         earlier=earlier_replies(services, case.post_id),
+        network=mention.network.key,
     )
     if problem is not None:
         return {text_block: problem}
