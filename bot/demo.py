@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -15,6 +16,7 @@ from bot.blocks.terminal import render_card_text, render_mrkdwn
 from bot.config import Settings
 from bot.logging import configure_logging
 from bot.pipeline.worker import Worker
+from bot.sandbox.bluesky_api import BRAND_HANDLE, BRAND_PASSWORD, BlueskyFake
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import SlackUser
 from bot.sandbox.x_api import XFake
@@ -25,6 +27,7 @@ from bot.store.connection import connect, redis_answers
 DEMO_DB = 13
 SIGNING_SECRET = "sandbox-signing-secret"
 CHANNEL = "C0MENTIONS"
+POST = "app.bsky.feed.post"
 SAMPLES: list[tuple[str, str, str, int, str]] = [
     (
         "3001",
@@ -78,7 +81,15 @@ def open_demo_redis() -> tuple[redis.Redis, str]:
     return embedded, f"no Redis answers at {base}: using an embedded in-memory Redis"
 
 
-def demo_settings(x: XFake, slack: SlackFake) -> Settings:
+BLUESKY_SAMPLE = (
+    "lea.bsky.social",
+    "Léa Martin",
+    "@earshot.bsky.social ma commande 4711 n'est jamais arrivée 📦 vous pouvez m'aider ?",
+)
+BLUESKY_REPLY = "Bonjour Léa, désolés 🙏 On vérifie la commande 4711 et on revient vers vous ici."
+
+
+def demo_settings(x: XFake, slack: SlackFake, bluesky: BlueskyFake) -> Settings:
     return Settings(
         slack_bot_token="xoxb-sandbox",  # type: ignore[arg-type]
         slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
@@ -92,15 +103,19 @@ def demo_settings(x: XFake, slack: SlackFake) -> Settings:
         x_access_token="1000-sandbox-access",  # type: ignore[arg-type]
         x_access_token_secret="sandbox-access-secret",  # type: ignore[arg-type]
         x_poll_interval_seconds=1.0,
+        bluesky_handle=BRAND_HANDLE,
+        bluesky_app_password=BRAND_PASSWORD,  # type: ignore[arg-type]
+        bluesky_service_url=bluesky.base_url,
+        bluesky_poll_interval_seconds=2.0,
         port=0,
     )
 
 
 def run_demo(seconds: float = 0) -> int:
     configure_logging("console", level=30)  # warnings only: the cards are the show
-    x, slack = XFake().start(), SlackFake().start()
+    x, slack, bluesky = XFake().start(), SlackFake().start(), BlueskyFake().start()
     client, redis_note = open_demo_redis()
-    services = build_services(demo_settings(x, slack), client)
+    services = build_services(demo_settings(x, slack, bluesky), client)
     server: Any = create_server(services, host="127.0.0.1", port=0)
     worker = Worker(services)
     threads = [
@@ -110,7 +125,10 @@ def run_demo(seconds: float = 0) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    say(f"Earshot demo — sandbox X at {x.base_url}, sandbox Slack at {slack.base_url}")
+    say(
+        f"Earshot demo — sandbox X at {x.base_url}, Bluesky at {bluesky.base_url}, "
+        f"Slack at {slack.base_url}"
+    )
     say(f"Store: {redis_note}")
     say(f"serve: http://127.0.0.1:{server.effective_port}/healthz  (Ctrl-C stops everything)\n")
     for thread in threads:
@@ -119,7 +137,7 @@ def run_demo(seconds: float = 0) -> int:
         f"http://127.0.0.1:{server.effective_port}/slack/events", SIGNING_SECRET, slack
     )
     try:
-        _show(x, slack, services, stop, seconds, colleague, worker)
+        _show(Sandbox(x, slack, bluesky), services, stop, seconds, colleague, worker)
     finally:
         worker.stop.set()
         server.close()
@@ -127,6 +145,7 @@ def run_demo(seconds: float = 0) -> int:
             thread.join(timeout=5)
         x.stop()
         slack.stop()
+        bluesky.stop()
         say("\nDemo stopped.")
     return 0
 
@@ -145,9 +164,15 @@ REPLY_TEXT = (
 )
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    x: XFake
+    slack: SlackFake
+    bluesky: BlueskyFake
+
+
 def _show(
-    x: XFake,
-    slack: SlackFake,
+    sandbox: Sandbox,
     services: Any,
     stop: threading.Event,
     seconds: float,
@@ -157,10 +182,11 @@ def _show(
     """Seed the sample mentions one by one, print every card as it lands or changes, and once
     all are in, have a colleague answer one of them through the real Reply button and modal,
     then follow the conversations (a follow-up, a reply on X, a move to DM)."""
+    x, slack = sandbox.x, sandbox.slack
     deadline = time.monotonic() + seconds if seconds else None
     _wait_for_checkpoint(services, stop)
     pending, seen = list(SAMPLES), dict[str, str]()
-    next_seed, replied = time.monotonic(), False
+    next_seed, replied, on_bluesky = time.monotonic(), False, False
     conversation = Conversation(x, slack, colleague, worker)
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if pending and time.monotonic() >= next_seed:
@@ -173,6 +199,12 @@ def _show(
             )
             say(f"→ X: @{username} posted a mention")
             next_seed = time.monotonic() + 1.5
+        elif not pending and not on_bluesky:
+            handle, name, text = BLUESKY_SAMPLE
+            sandbox.bluesky.add_user(handle, display_name=name)
+            sandbox.bluesky.add_post(handle, text)
+            say(f"→ Bluesky: @{handle} posted a mention")
+            on_bluesky = True
         for message in slack.messages(CHANNEL):
             if message.get("thread_ts"):
                 continue
@@ -181,32 +213,53 @@ def _show(
                 label = "Card updated" if message["ts"] in seen else "New card"
                 say(f"\n[{label}]\n{rendered}\n" + "─" * 72)
                 seen[message["ts"]] = rendered
-        if not pending and len(seen) == len(SAMPLES) and not replied:
+        if not pending and len(seen) == len(SAMPLES) + 1 and not replied:
             replied = _colleague_replies(x, slack, colleague, stop)
+            _colleague_replies_on_bluesky(sandbox, colleague, stop)
         if replied:
             conversation.step()
         stop.wait(0.2)
 
 
-def _colleague_replies(
-    x: XFake, slack: SlackFake, colleague: SlackUser, stop: threading.Event
-) -> bool:
-    """Alice presses Reply on Kenji's card and sends an answer (signed requests to serve)."""
-    card = next(m for m in slack.messages(CHANNEL) if f"@{REPLY_TO}" in str(m.get("blocks")))
+def _press_reply(
+    slack: SlackFake, colleague: SlackUser, stop: threading.Event, who: str, text: str
+) -> None:
+    """Alice presses Reply on @who's card, writes `text` and presses Send (signed requests
+    to serve, as Slack sends them)."""
+    card = next(m for m in slack.messages(CHANNEL) if f"@{who}" in str(m.get("blocks")))
     post_id = card["metadata"]["event_payload"]["post_id"]
-    say(f"\n← Slack: Alice presses Reply on @{REPLY_TO}'s card")
+    say(f"\n← Slack: Alice presses Reply on @{who}'s card")
     before = len(slack.views())
     colleague.block_action("reply", post_id, user="U0ALICE", message_ts=card["ts"])
     while len(slack.views()) == before and not stop.wait(0.05):
         pass
     view = slack.views()[-1]
     values = {
-        b["block_id"]: {"reply_text": {"type": "plain_text_input", "value": REPLY_TEXT}}
+        b["block_id"]: {"reply_text": {"type": "plain_text_input", "value": text}}
         for b in view["blocks"]
         if b.get("block_id", "").startswith("reply_text_")
     }
-    say(f"← Slack: she writes “{REPLY_TEXT}” and presses Send reply")
+    say(f"← Slack: she writes “{text}” and presses Send reply")
     colleague.view_submission("reply_modal", values, private_metadata=view["private_metadata"])
+
+
+def _colleague_replies_on_bluesky(
+    sandbox: Sandbox, colleague: SlackUser, stop: threading.Event
+) -> None:
+    handle = BLUESKY_SAMPLE[0]
+    _press_reply(sandbox.slack, colleague, stop, handle, BLUESKY_REPLY)
+    deadline = time.monotonic() + 10
+    while not sandbox.bluesky.records(POST) and time.monotonic() < deadline:
+        stop.wait(0.05)
+    for reply in sandbox.bluesky.records(POST)[:1]:
+        say(f"→ Bluesky: @{BRAND_HANDLE} replied to @{handle} ({reply['uri']})")
+
+
+def _colleague_replies(
+    x: XFake, slack: SlackFake, colleague: SlackUser, stop: threading.Event
+) -> bool:
+    """Alice presses Reply on Kenji's card and sends an answer (signed requests to serve)."""
+    _press_reply(slack, colleague, stop, REPLY_TO, REPLY_TEXT)
     while not x.posts_by_us() and not stop.wait(0.05):
         pass
     if x.posts_by_us():
@@ -286,11 +339,12 @@ class Conversation:
 
 
 def _wait_for_checkpoint(services: Any, stop: threading.Event) -> None:
+    from bot.pipeline.bluesky_poll import SOURCE as BLUESKY
     from bot.pipeline.ingest import Ingest
     from bot.pipeline.poll import MENTIONS
 
     ingest = Ingest(services.redis)
-    while not stop.is_set() and ingest.checkpoint(MENTIONS) is None:
+    while not stop.is_set() and None in (ingest.checkpoint(MENTIONS), ingest.checkpoint(BLUESKY)):
         stop.wait(0.1)
 
 

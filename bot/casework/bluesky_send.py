@@ -1,4 +1,4 @@
-"""A reply on Bluesky, sent through the brand's Bluesky account exactly once.
+"""Bluesky writes from Slack: a reply (exactly once), a like or repost and their undo.
 
 The record key of the reply is chosen once per draft (per post and text) and kept in Redis
 before the first try: a retry after a timeout, or the same text sent again, reuses it, and
@@ -13,7 +13,8 @@ import time
 from bot.domain.mention import Mention
 from bot.domain.network import bluesky_uri, bluesky_web_url, new_tid
 from bot.services import Services
-from bot.sources.bluesky import BlueskyError
+from bot.sources.bluesky import LIKE, REPOST, BlueskyError
+from bot.store import keys
 from bot.store.conversations import Conversations
 
 RKEY_SECONDS = 30 * 24 * 3600  # as long as the draft's send record
@@ -50,3 +51,25 @@ def _stored(services: Services, post_id: str) -> Mention | None:
         return found[1]
     followup = Conversations(services.redis).followup(post_id)
     return followup.mention if followup is not None else None
+
+
+def bluesky_engage(services: Services, post_id: str, right: str, *, undo: bool) -> str | None:
+    """Like or repost the post (or undo it); a message for the person when it did not
+    happen. The record's uri is kept on the case: undoing deletes that record."""
+    source = services.bluesky
+    mention = _stored(services, post_id)
+    if source is None or mention is None:
+        return "Earshot cannot reach this post's Bluesky account right now."
+    field = f"bluesky_{right}_record"
+    try:
+        if undo:
+            record = services.redis.hget(keys.case(post_id), field)
+            if record:
+                source.undo(str(record))
+            services.redis.hdel(keys.case(post_id), field)
+        else:
+            collection = LIKE if right == "like" else REPOST
+            services.redis.hset(keys.case(post_id), field, source.engage(mention, collection))
+    except BlueskyError as error:
+        return error.explain(right)
+    return None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import structlog
 
+from bot.casework.bluesky_send import bluesky_engage
 from bot.casework.cards import refresh_card
 from bot.domain.capabilities import rights
 from bot.domain.case import Case
+from bot.domain.network import BLUESKY, network_of
 from bot.domain.permissions import Person
 from bot.domain.x_failures import explain_x_failure
 from bot.services import Services
@@ -42,12 +44,30 @@ def _engage(
     done_by: str | None,
 ) -> str | None:
     verb = {"like": "like", "repost": "repost"}[right]
-    if right not in rights(services.settings.x_access_tier, revoked_rights(services.redis)):
-        return f"This X account cannot {verb} posts through the API on its access tier."
+    network = network_of(case.post_id)
+    tier, revoked = services.settings.x_access_tier, revoked_rights(services.redis)
+    if right not in rights(tier, revoked, network.key):
+        return f"This {network.name} account cannot {verb} posts through Earshot."
     if not undo and done_by:
         return f"Already done: <@{done_by}> did {verb} this post."
     if undo and not done_by:
         return f"Nothing to undo: this post has no {verb} from the brand account."
+    problem = (
+        bluesky_engage(services, case.post_id, right, undo=undo)
+        if network.key == BLUESKY
+        else _engage_on_x(services, case, right, verb, undo)
+    )
+    if problem is not None:
+        return problem
+    services.cases.set_mark(case.post_id, mark, None if undo else who.id)
+    AuditLog(services.redis).record(
+        case.post_id, f"{'un' if undo else ''}{right}", who.id, who.real_name
+    )
+    refresh_card(services, case.post_id)
+    return None
+
+
+def _engage_on_x(services: Services, case: Case, right: str, verb: str, undo: bool) -> str | None:
     writer = XWriter(services.x)
     action = {
         ("like", False): writer.like,
@@ -64,9 +84,4 @@ def _engage(
             refresh_card(services, case.post_id)
         log.warning("engage_failed", post_id=case.post_id, right=right, kind=error.kind)
         return failure.message
-    services.cases.set_mark(case.post_id, mark, None if undo else who.id)
-    AuditLog(services.redis).record(
-        case.post_id, f"{'un' if undo else ''}{right}", who.id, who.real_name
-    )
-    refresh_card(services, case.post_id)
     return None

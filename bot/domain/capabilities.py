@@ -54,10 +54,10 @@ TIER_RIGHTS: dict[str, frozenset[str]] = {
 }
 
 
-# Other networks have no paid tiers and no reply rule: any post may be answered. Likes,
-# reposts and direct messages there are not built yet, so their buttons are not offered.
+# Other networks have no paid tiers and no reply rule: any post may be answered. Direct
+# messages there are not built yet, so Move to DM is not offered.
 NETWORK_RIGHTS: dict[str, frozenset[str]] = {
-    BLUESKY: frozenset({"reply", "reply_unsummoned"}),
+    BLUESKY: frozenset({"reply", "reply_unsummoned", "like", "repost"}),
 }
 
 

@@ -34,6 +34,7 @@ log = structlog.get_logger()
 REASONS = ("mention", "reply", "quote")  # what is a mention of the brand (likes, follows: not)
 PAGE_LIMIT = 50
 POST_COLLECTION = "app.bsky.feed.post"
+LIKE, REPOST = "app.bsky.feed.like", "app.bsky.feed.repost"
 Kind = Literal["unauthorized", "rate_limited", "not_found", "bad_request", "server", "network"]
 
 
@@ -48,6 +49,10 @@ class BlueskyError(Exception):
 
     @property
     def user_text(self) -> str:
+        return self.explain("reply")
+
+    def explain(self, action: str) -> str:
+        """What happened to the `action` (reply, like, repost), and what to do."""
         if self.kind == "unauthorized":
             return (
                 "Bluesky refused Earshot's app password: an admin needs to check "
@@ -63,7 +68,7 @@ class BlueskyError(Exception):
         if self.kind == "not_found":
             return "Bluesky says the post is gone: there is nothing to answer."
         if self.kind == "bad_request":
-            return f"Bluesky refused the reply: {self.detail[:200]}"
+            return f"Bluesky refused the {action}: {self.detail[:200]}"
         return (
             "Bluesky did not answer; nothing was posted for sure. Send again: it never posts twice."
         )
@@ -148,6 +153,24 @@ class BlueskySource:
                 return bluesky_post_id(uri)  # it landed; the answer was what got lost
             raise
         return bluesky_post_id(str(created.uri))
+
+    def engage(self, mention: Mention, collection: str) -> str:
+        """Like or repost the post (`app.bsky.feed.like` / `.repost`); the record's uri, which
+        undoing it deletes."""
+        subject = bluesky_uri(mention.post_id)
+        if collection == LIKE:
+            done = self._call(lambda: self.client.like(subject, mention.cid or ""))
+        else:
+            done = self._call(lambda: self.client.repost(subject, mention.cid or ""))
+        return str(done.uri)
+
+    def undo(self, record_uri: str) -> None:
+        """Delete a like or repost record."""
+        self.login()
+        if f"/{LIKE}/" in record_uri:
+            self._call(lambda: self.client.unlike(record_uri))
+        else:
+            self._call(lambda: self.client.unrepost(record_uri))
 
     def exists(self, uri: str) -> bool:
         found = self._call(lambda: self.client.get_posts([uri]))

@@ -129,7 +129,7 @@ def test_demo_shows_a_follow_up_a_reply_made_on_x_and_a_case_moved_to_dm(
     """After the colleague's reply, the customer answers it on X: the answer goes into the
     case's thread (no sixth card) and the card says Customer replied; the brand then answers in
     X's own app, and the card says Replied on X. Then a case moves to DM and the customer's DM
-    answer shows in its thread, marked private."""
+    answer shows in its thread, marked private. A Bluesky mention is carded and answered too."""
     demo = start_demo([], TEST_REDIS_URL)
     wait_until(lambda: "*DM from @ivan_petrov*" in demo.stdout(), 90, "the customer's DM")
     demo.proc.send_signal(signal.SIGINT)
@@ -141,4 +141,10 @@ def test_demo_shows_a_follow_up_a_reply_made_on_x_and_a_case_moved_to_dm(
     assert "*Status:* Replied on X at" in output
     assert ":lock: moved to DM by @U0ALICE" in output
     assert ":lock: DM to @ivan_petrov by @U0ALICE" in output
+    # A mention on Bluesky too, answered through the same Reply button.
+    assert (
+        ":butterfly: Bluesky · Open on Bluesky (https://bsky.app/profile/lea.bsky.social/" in output
+    )
+    assert "→ Bluesky: @earshot.bsky.social replied to @lea.bsky.social (at://" in output
+    assert "@U0ALICE replied on Bluesky: view the reply (https://bsky.app/profile/" in output
     assert "warning" not in output and "error" not in output.lower()

@@ -103,7 +103,7 @@ def test_a_bluesky_mention_becomes_a_card_that_names_bluesky_and_offers_what_wor
         if b["type"] == "actions"
         for e in b["elements"]
     ]
-    assert actions == ["reply", "claim", "escalate", "resolve", "mute_author"]
+    assert actions == ["reply", "claim", "escalate", "like", "repost", "resolve", "mute_author"]
     found = CaseStore(bsky.redis).get(post_id)
     assert found is not None and found[1].author.username == "dana.bsky.social"
 
@@ -260,3 +260,23 @@ def test_likes_and_follows_are_no_mentions_and_a_card_can_be_claimed(
     [card] = cards(slack_fake)
     status = next(b for b in card["blocks"] if b.get("block_id") == "card_status")  # type: ignore[attr-defined]
     assert "claimed by <@U0ALICE>" in status["elements"][0]["text"]
+
+
+def test_like_and_repost_make_records_on_bluesky_and_undo_deletes_them(
+    bsky: Services, bluesky: BlueskyFake, slack_fake: SlackFake, bolt_bsky: BoltDriver
+) -> None:
+    post_id = carded(bsky, bluesky, "@earshot.bsky.social love the new release")
+    [card] = cards(slack_fake)
+    ts = str(card["ts"])
+    bolt_bsky.block_action("like", post_id, message_ts=ts)
+    bolt_bsky.block_action("repost", post_id, message_ts=ts)
+    [like] = bluesky.records("app.bsky.feed.like")
+    [repost] = bluesky.records("app.bsky.feed.repost")
+    assert like["value"]["subject"]["uri"] == repost["value"]["subject"]["uri"] == post_id[5:]
+    status = str(cards(slack_fake)[0]["blocks"])
+    assert "liked by <@U0ALICE>" in status and "reposted by <@U0ALICE>" in status
+    bolt_bsky.block_action("unlike", post_id, message_ts=ts)
+    bolt_bsky.block_action("unrepost", post_id, message_ts=ts)
+    assert bluesky.records("app.bsky.feed.like") == []
+    assert bluesky.records("app.bsky.feed.repost") == []
+    assert "liked by" not in str(cards(slack_fake)[0]["blocks"])
