@@ -1,4 +1,4 @@
-"""`earshot check`: settings are valid (already), and Redis, Slack, X and Bluesky answer."""
+"""`earshot check`: settings are valid (already), and Redis, Slack and each network answer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.services import Services, build_services
 from bot.sources.bluesky import BlueskyError
+from bot.sources.mastodon import MastodonCallError
 from bot.sources.x import XError
 from bot.store.connection import cluster_problem, redis_answers
 
@@ -35,7 +36,7 @@ def find_problems(settings: Settings) -> list[str]:
             f"SLACK_API_BASE_URL: Slack is unreachable ({type(error).__name__}): "
             "check the network or the URL"
         )
-    problems += _bluesky_problems(services)
+    problems += _bluesky_problems(services) + _mastodon_problems(services)
     if not settings.x_configured:
         return problems  # X is left out: another network is configured instead
     try:
@@ -69,6 +70,26 @@ def _bluesky_problems(services: Services) -> list[str]:
         ]
     finally:
         services.bluesky.close()
+    return []
+
+
+def _mastodon_problems(services: Services) -> list[str]:
+    """The Mastodon token is accepted (verify_credentials) and the instance says its limits."""
+    source = services.mastodon
+    if source is None:
+        return []
+    try:
+        source.me()
+        source.limits()
+    except MastodonCallError as error:
+        if error.kind == "unauthorized":
+            return [f"MASTODON_ACCESS_TOKEN: {error.user_text}"]
+        return [
+            f"MASTODON_BASE_URL: {source.base_url} did not answer properly ({error.kind}): "
+            "check the network or the URL"
+        ]
+    finally:
+        source.close()
     return []
 
 

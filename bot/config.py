@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     bluesky_app_password: SecretStr | None = None
     bluesky_service_url: str = "https://bsky.social"
     bluesky_poll_interval_seconds: float = Field(default=10.0, ge=2)
+    # Mastodon (optional): the instance and an access token of the brand's account (a token
+    # made in Preferences > Development, with read and write scopes).
+    mastodon_base_url: str | None = None
+    mastodon_access_token: SecretStr | None = None
+    mastodon_poll_interval_seconds: float = Field(default=10.0, ge=2)
     redis_url: str = "redis://localhost:6379/0"
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -120,12 +125,17 @@ class Settings(BaseSettings):
             self.escalation_webhook_secret,
             self.ai_api_key,
             self.bluesky_app_password,
+            self.mastodon_access_token,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
     @property
     def bluesky_configured(self) -> bool:
         return bool(self.bluesky_handle) and _present(self.bluesky_app_password)
+
+    @property
+    def mastodon_configured(self) -> bool:
+        return bool(self.mastodon_base_url) and _present(self.mastodon_access_token)
 
     @property
     def x_configured(self) -> bool:
@@ -149,7 +159,8 @@ class Settings(BaseSettings):
                 self.x_access_token_secret,
             )
         )
-        found = [] if self.bluesky_configured and x_untouched else self._x_problems()
+        other_network = self.bluesky_configured or self.mastodon_configured
+        found = [] if other_network and x_untouched else self._x_problems()
         if bool(self.bluesky_handle) != _present(self.bluesky_app_password):
             missing = "BLUESKY_APP_PASSWORD" if self.bluesky_handle else "BLUESKY_HANDLE"
             found.append(
@@ -158,7 +169,20 @@ class Settings(BaseSettings):
             )
         if not self.bluesky_service_url.startswith(("http://", "https://")):
             found.append("BLUESKY_SERVICE_URL must be an http(s) URL, e.g. https://bsky.social")
-        return found
+        return found + self._mastodon_problems()
+
+    def _mastodon_problems(self) -> list[str]:
+        if bool(self.mastodon_base_url) != _present(self.mastodon_access_token):
+            missing = "MASTODON_ACCESS_TOKEN" if self.mastodon_base_url else "MASTODON_BASE_URL"
+            return [
+                f"{missing} is not set: Mastodon needs the instance's URL and an access token "
+                "of the brand's account (Preferences > Development > New application)"
+            ]
+        if self.mastodon_base_url and not self.mastodon_base_url.startswith(
+            ("http://", "https://")
+        ):
+            return ["MASTODON_BASE_URL must be an http(s) URL, e.g. https://mastodon.social"]
+        return []
 
     def _slack_problems(self) -> list[str]:
         found = _token_problem(

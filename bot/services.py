@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.sources.ai import AiConfig, AiHelper
 from bot.sources.bluesky import BlueskySource
+from bot.sources.mastodon import MastodonSource
 from bot.sources.x import XSource
 from bot.store.cases import CaseStore
 from bot.store.connection import connect
@@ -54,6 +55,14 @@ class Services:
             return None
         password = s.bluesky_app_password.get_secret_value()
         return BlueskySource(s.bluesky_handle, password, s.bluesky_service_url)
+
+    @cached_property
+    def mastodon(self) -> MastodonSource | None:
+        """The Mastodon account; None unless MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN are set."""
+        s = self.settings
+        if not s.mastodon_base_url or s.mastodon_access_token is None:
+            return None
+        return MastodonSource(s.mastodon_base_url, s.mastodon_access_token.get_secret_value())
 
     @cached_property
     def ai(self) -> AiHelper | None:

@@ -113,7 +113,14 @@ def card_buttons(
     primary = (Action.REPLY, Action.REPLY_IN_DM)
     return [
         CardAction(LABELS[a], a.value, "primary" if a in primary else None)
-        for a in card_actions(case, tier, revoked, dm=mention.is_dm, network=mention.network.key)
+        for a in card_actions(
+            case,
+            tier,
+            revoked,
+            dm=mention.is_dm,
+            network=mention.network.key,
+            shareable=mention.visibility not in ("private", "direct"),
+        )
     ]
 
 
@@ -168,6 +175,8 @@ def meta_text(mention: Mention) -> str:
     parts = [f"<{escape_mrkdwn(mention.url)}|{label}>", slack_date(mention.created_at)]
     if network.key != X:  # an X card stays as it always was; any other says where it is from
         parts.insert(0, f"{network.icon} {network.name}")
+    if mention.visibility in ("private", "direct"):  # Mastodon: a reply keeps it as private
+        parts.append(f":lock: {mention.visibility.capitalize()} mention: the reply stays private")
     if mention.edited_at is not None:
         parts.append(f"_edited_ {slack_time(mention.edited_at, 'at')}")
     signals = triage_label(mention.triage) if mention.triage is not None else None

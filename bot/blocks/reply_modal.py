@@ -10,8 +10,9 @@ from bot.blocks.card import format_follower_count
 from bot.blocks.text import escape_and_truncate, escape_mrkdwn, mrkdwn, slack_date, slack_time
 from bot.domain.bluesky_text import POST_BYTES, POST_GRAPHEMES, post_length
 from bot.domain.case import Case
+from bot.domain.mastodon_text import DEFAULT_MAX_CHARACTERS, status_length
 from bot.domain.mention import Mention
-from bot.domain.network import BLUESKY, X
+from bot.domain.network import BLUESKY, MASTODON, X
 from bot.domain.post_length import MAX_POST_LENGTH, check_post
 from bot.domain.reply import compose, intent_url
 from bot.domain.templates import Template
@@ -43,6 +44,7 @@ class ReplyForm:
     text_version: int = 0  # bumped to replace the input's value (template chosen)
     source_note: str | None = None  # e.g. "From a message by @bob in the card's thread"
     suggestion: str | None = None  # the AI helper's draft, offered, never filled in by itself
+    length_limit: int = DEFAULT_MAX_CHARACTERS  # a Mastodon instance's max_characters
 
 
 def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]
     if form.suggestion:
         blocks.append(_suggestion(form.suggestion))
     blocks.append(_text_input(form))
-    blocks.append(count_block(form.draft, form.signature, mention.network.key))
+    blocks.append(count_block(form.draft, form.signature, mention.network.key, form.length_limit))
     if form.can_like and form.api_allowed:
         blocks.append(_checkbox(LIKE_BLOCK, "Also like the post", optional=True))
     return {
@@ -77,10 +79,17 @@ def reply_modal(mention: Mention, case: Case, form: ReplyForm) -> dict[str, Any]
     }
 
 
-def count_block(draft: str, signature: str, network: str = X) -> dict[str, Any]:
+def count_block(
+    draft: str, signature: str, network: str = X, limit: int = DEFAULT_MAX_CHARACTERS
+) -> dict[str, Any]:
     sig = f" (signature “{escape_mrkdwn(signature)}” included)" if signature else ""
     if network == BLUESKY:
         return _bluesky_count(compose(draft, signature), sig)
+    if network == MASTODON:
+        length = status_length(compose(draft, signature))
+        text = f"{length}/{limit}{sig}" + (": too long" if length > limit else "")
+        note = " · on this Mastodon server; links count 23"
+        return {"type": "context", "block_id": COUNT_BLOCK, "elements": [mrkdwn(text + note)]}
     check = check_post(compose(draft, signature))
     if check.valid:
         text = f"{check.weighted_length}/{MAX_POST_LENGTH}{sig}"

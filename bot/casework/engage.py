@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import structlog
 
-from bot.casework.bluesky_send import bluesky_engage
 from bot.casework.cards import refresh_card
+from bot.casework.network_writes import writer_for
 from bot.domain.capabilities import rights
 from bot.domain.case import Case
-from bot.domain.network import BLUESKY, network_of
+from bot.domain.network import network_of
 from bot.domain.permissions import Person
 from bot.domain.x_failures import explain_x_failure
 from bot.services import Services
@@ -52,9 +52,10 @@ def _engage(
         return f"Already done: <@{done_by}> did {verb} this post."
     if undo and not done_by:
         return f"Nothing to undo: this post has no {verb} from the brand account."
+    writer = writer_for(services, case.post_id)
     problem = (
-        bluesky_engage(services, case.post_id, right, undo=undo)
-        if network.key == BLUESKY
+        writer.engage(case.post_id, right, undo=undo)
+        if writer is not None
         else _engage_on_x(services, case, right, verb, undo)
     )
     if problem is not None:

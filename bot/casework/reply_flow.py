@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.reply_modal import ReplyForm, reply_modal
+from bot.casework.network_writes import length_limit
 from bot.casework.people import person
 from bot.casework.sending import kept_draft
 from bot.domain.capabilities import can_reply_via_api, rights
@@ -84,6 +85,7 @@ def build_reply_view(
     form = ReplyForm(
         metadata=ctx.sign(services),
         draft=draft,
+        length_limit=length_limit(services, mention),
         api_allowed=can_reply_via_api(mention, tier, revoked),
         # No X call before views.open (the trigger id lasts 3 s): `serve` resolves the handle
         # in the background at start; until then the modal names the account generically.

@@ -8,18 +8,18 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.casework.bluesky_send import bluesky_reply_url, post_bluesky_reply
 from bot.casework.cards import refresh_card, say_in_thread
 from bot.casework.deleted import mark_deleted
+from bot.casework.network_writes import writer_for
 from bot.domain.case import Case, CaseStatus
 from bot.domain.failures import ExplainedError
 from bot.domain.mention import Mention
-from bot.domain.network import BLUESKY, X, network_of
+from bot.domain.network import network_of
 from bot.domain.permissions import Person
 from bot.domain.reply import draft_hash, normalize
 from bot.domain.x_failures import explain_x_failure
 from bot.services import Services
-from bot.sources.bluesky import BlueskyError
+from bot.sources.social_error import SocialError
 from bot.sources.x import XError
 from bot.sources.x_write import XWriter
 from bot.store import keys
@@ -89,13 +89,13 @@ def send_reply(
     follow-up in its thread), exactly once, and bring the case, card, thread, audit and SLA
     clock up to date. A failure keeps the draft.
     `unanswered_only`: refuse (nothing posted) if the case is answered when the send starts."""
-    on_x = mention.network.key == X
-    brand = _brand_handle(services) if on_x else None  # before the post: nothing may follow it
+    writer = writer_for(services, mention.post_id)
+    brand = _brand_handle(services) if writer is None else None  # X: before the post
 
     def url_of(reply_id: str) -> str:
-        if on_x:
+        if writer is None:
             return reply_url(brand, reply_id, mention)
-        return bluesky_reply_url(services, reply_id, mention)
+        return writer.reply_url(reply_id, mention)
 
     def record(reply_id: str) -> None:
         url = url_of(reply_id)
@@ -181,12 +181,13 @@ def _post_and_record(
     client = services.redis
     post_id, text = send.case_id, send.text
     try:
-        if network_of(send.target).key == BLUESKY:
-            reply_id = post_bluesky_reply(services, send.target, text, key)
+        writer = writer_for(services, send.target)
+        if writer is not None:  # another network: its own exactly-once (network_writes)
+            reply_id = writer.reply(send.target, text, key)
         else:
             reply_id = _post_with_retries(services, send.target, text, sleep)
-    except BlueskyError as error:
-        return _bluesky_refused(services, key, send, error)
+    except SocialError as error:
+        return _refused_elsewhere(services, key, send, error)
     except InDoubt:
         hold_in_doubt(client, key, send, services.clock())
         log.warning("reply_in_doubt", post_id=post_id, target=send.target)
@@ -216,8 +217,11 @@ def _post_and_record(
     return SendOutcome(True, "Reply sent.", reply_id)
 
 
-def _bluesky_refused(services: Services, key: str, send: Doubt, error: BlueskyError) -> SendOutcome:
-    services.redis.delete(key)  # its record key stays with the draft: sent again, never twice
+def _refused_elsewhere(
+    services: Services, key: str, send: Doubt, error: SocialError
+) -> SendOutcome:
+    """Another network said no: the draft is kept, and so is its exactly-once key."""
+    services.redis.delete(key)
     if error.kind == "not_found":
         mark_deleted(services, send.case_id, send.target)
     log.warning("reply_failed", post_id=send.case_id, kind=error.kind, status=error.status)

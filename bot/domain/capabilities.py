@@ -7,7 +7,7 @@ from typing import Literal
 
 from bot.domain.case import ANSWERED, Case, CaseStatus
 from bot.domain.mention import Mention
-from bot.domain.network import BLUESKY, X
+from bot.domain.network import BLUESKY, MASTODON, X
 
 Tier = Literal["self-serve", "enterprise"]
 
@@ -58,6 +58,7 @@ TIER_RIGHTS: dict[str, frozenset[str]] = {
 # messages there are not built yet, so Move to DM is not offered.
 NETWORK_RIGHTS: dict[str, frozenset[str]] = {
     BLUESKY: frozenset({"reply", "reply_unsummoned", "like", "repost"}),
+    MASTODON: frozenset({"reply", "reply_unsummoned", "like", "repost"}),  # favourite, boost
 }
 
 
@@ -83,6 +84,7 @@ def card_actions(
     *,
     dm: bool = False,
     network: str = X,
+    shareable: bool = True,
 ) -> list[Action]:
     """The buttons a card shows, in order. Only what works: an action the tier lacks is absent.
 
@@ -91,6 +93,8 @@ def card_actions(
     thread of its own yet: Thread gives it one.
     """
     actions = _state_actions(case, tier, revoked, dm=dm, network=network)
+    if not shareable:  # a private or direct status (Mastodon) cannot be boosted
+        actions = [a for a in actions if a not in (Action.REPOST, Action.UNREPOST)]
     return [*actions, Action.OPEN_THREAD] if case is not None and case.grouped else actions
 
 

@@ -20,9 +20,12 @@ class Author:
     followers: int = 0
     verified: bool = False
     network: str = X  # bot/domain/network.py; `username` is a handle on that network
+    profile: str | None = None  # the profile's page, where the network gives it (Mastodon)
 
     @property
     def profile_url(self) -> str:
+        if self.profile:
+            return self.profile
         if self.network == BLUESKY:
             return f"https://bsky.app/profile/{self.username}"
         return f"https://x.com/{self.username}"
@@ -66,6 +69,9 @@ class Mention:
     # names both (strong refs).
     cid: str | None = None
     thread_root: tuple[str, str] | None = None
+    # Mastodon: the status's page, and its visibility (a reply keeps it: never widen it).
+    web_url: str | None = None
+    visibility: str | None = None
 
     @property
     def network(self) -> Network:
@@ -82,6 +88,8 @@ class Mention:
 
     @property
     def url(self) -> str:
+        if self.web_url:
+            return self.web_url
         if self.network.key == BLUESKY:
             return bluesky_web_url(bluesky_uri(self.post_id), self.author.username)
         if self.is_dm:
@@ -129,6 +137,8 @@ class Mention:
             triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
             cid=data.get("cid"),
             thread_root=_pair(data.get("thread_root")),
+            web_url=data.get("web_url"),
+            visibility=data.get("visibility"),
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-X, BLUESKY = "x", "bluesky"
+X, BLUESKY, MASTODON = "x", "bluesky", "mastodon"
 
 _X_ID = re.compile(r"^\d{1,20}$")
 # at://<did>/app.bsky.feed.post/<rkey>: a DID (did:plc:… or did:web:…) and a record key.
@@ -18,6 +18,8 @@ _BLUESKY_URI = re.compile(
     r"^at://did:[a-z]+:[A-Za-z0-9._:%-]{1,200}/app\.bsky\.feed\.post/[A-Za-z0-9._~:-]{1,512}$"
 )
 BLUESKY_PREFIX = "bsky:"
+MASTODON_PREFIX = "mstdn:"
+_MASTODON_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # ids are opaque strings (numeric today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +32,36 @@ class Network:
 NETWORKS = {
     X: Network(X, "X", "\N{MATHEMATICAL DOUBLE-STRUCK CAPITAL X}"),
     BLUESKY: Network(BLUESKY, "Bluesky", ":butterfly:"),
+    MASTODON: Network(MASTODON, "Mastodon", ":elephant:"),
 }
 
 
 def network_of(post_id: str) -> Network:
     """The network a post id belongs to (X for bare digits, and for anything unprefixed)."""
-    return NETWORKS[BLUESKY] if post_id.startswith(BLUESKY_PREFIX) else NETWORKS[X]
+    if post_id.startswith(BLUESKY_PREFIX):
+        return NETWORKS[BLUESKY]
+    if post_id.startswith(MASTODON_PREFIX):
+        return NETWORKS[MASTODON]
+    return NETWORKS[X]
 
 
 def is_post_id(value: str) -> bool:
     """Does `value` look like a post id Earshot made (an X id, or a prefixed one)?"""
     if value.startswith(BLUESKY_PREFIX):
         return bool(_BLUESKY_URI.match(value[len(BLUESKY_PREFIX) :]))
+    if value.startswith(MASTODON_PREFIX):
+        return bool(_MASTODON_ID.match(value[len(MASTODON_PREFIX) :]))
     return bool(_X_ID.match(value))
+
+
+def mastodon_post_id(status_id: str) -> str:
+    return f"{MASTODON_PREFIX}{status_id}"
+
+
+def mastodon_status_id(post_id: str) -> str:
+    if not post_id.startswith(MASTODON_PREFIX):
+        raise ValueError(f"not a Mastodon post id: {post_id[:80]!r}")
+    return post_id[len(MASTODON_PREFIX) :]
 
 
 def bluesky_post_id(uri: str) -> str:

@@ -9,7 +9,8 @@ from collections.abc import Collection
 from urllib.parse import urlencode
 
 from bot.domain.bluesky_text import POST_BYTES, POST_GRAPHEMES, post_length
-from bot.domain.network import BLUESKY, X
+from bot.domain.mastodon_text import DEFAULT_MAX_CHARACTERS, status_length
+from bot.domain.network import BLUESKY, MASTODON, X
 from bot.domain.post_length import MAX_POST_LENGTH, check_post
 
 
@@ -26,16 +27,21 @@ def draft_problem(
     signature: str = "",
     earlier: Collection[str] = (),
     network: str = X,
+    limit: int = DEFAULT_MAX_CHARACTERS,
 ) -> str | None:
-    """Why this draft cannot be sent, in words for the reply field; None when it can."""
+    """Why this draft cannot be sent, in words for the reply field; None when it can.
+    `limit`: the instance's max_characters, for a Mastodon reply."""
     body = text.strip()
     if not body or body.lower() == f"@{handle}".lower():
         return "Write a reply first: the text is empty."
     final = compose(body, signature)
     with_sig = " including your signature" if signature else ""
-    too_long = (
-        _bluesky_too_long(final, with_sig) if network == BLUESKY else _x_too_long(final, with_sig)
-    )
+    if network == BLUESKY:
+        too_long = _bluesky_too_long(final, with_sig)
+    elif network == MASTODON:
+        too_long = _mastodon_too_long(final, with_sig, limit)
+    else:
+        too_long = _x_too_long(final, with_sig)
     if too_long is not None:
         return too_long
     if normalize(final) in {normalize(t) for t in earlier}:
@@ -52,6 +58,16 @@ def _x_too_long(final: str, with_sig: str) -> str | None:
     return (
         f"Too long for X: {check.weighted_length}/{MAX_POST_LENGTH}{with_sig} "
         f"(CJK characters and emoji count 2, links 23). Cut {over}."
+    )
+
+
+def _mastodon_too_long(final: str, with_sig: str, limit: int) -> str | None:
+    length = status_length(final)
+    if length <= limit:
+        return None
+    return (
+        f"Too long for this Mastodon server: {length}/{limit}{with_sig} (links count 23). "
+        f"Cut {length - limit}."
     )
 
 

@@ -14,6 +14,7 @@ from bot.pipeline.bluesky_poll import BlueskyPoller
 from bot.pipeline.deliver import Deliverer, DeliveryConfig
 from bot.pipeline.dm_poll import DmPoller
 from bot.pipeline.escalation_webhook import EscalationWebhookSender
+from bot.pipeline.mastodon_poll import MastodonPoller
 from bot.pipeline.pacing import ChannelPacer
 from bot.pipeline.poll import MentionsPoller
 from bot.pipeline.priority_order import PriorityOrder
@@ -79,6 +80,9 @@ class Worker:
         if services.bluesky is not None:  # BLUESKY_HANDLE and BLUESKY_APP_PASSWORD set
             bluesky = BlueskyPoller.for_worker(services, services.bluesky)
             self.loops.append(("bluesky-poller", bluesky.run))
+        if services.mastodon is not None:  # MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN set
+            mastodon = MastodonPoller.for_worker(services, services.mastodon)
+            self.loops.append(("mastodon-poller", mastodon.run))
         if services.ai is not None:  # AI_BASE_URL and AI_MODEL set: suggestions after cards
             suggester = AiSuggester(
                 services.redis, services.slack, services.ai, settings.x_access_tier

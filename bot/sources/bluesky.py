@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import structlog
@@ -28,6 +28,7 @@ from atproto_client.exceptions import (
 
 from bot.domain.mention import Author, Mention
 from bot.domain.network import BLUESKY, bluesky_post_id, bluesky_uri
+from bot.sources.social_error import SocialError
 
 log = structlog.get_logger()
 
@@ -35,43 +36,11 @@ REASONS = ("mention", "reply", "quote")  # what is a mention of the brand (likes
 PAGE_LIMIT = 50
 POST_COLLECTION = "app.bsky.feed.post"
 LIKE, REPOST = "app.bsky.feed.like", "app.bsky.feed.repost"
-Kind = Literal["unauthorized", "rate_limited", "not_found", "bad_request", "server", "network"]
 
 
-class BlueskyError(Exception):
-    """A failed Bluesky call: `kind` for the code, `user_text` for the person."""
-
-    def __init__(
-        self, kind: Kind, detail: str, *, status: int | None = None, retry_at: float | None = None
-    ) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind, self.detail, self.status, self.retry_at = kind, detail, status, retry_at
-
-    @property
-    def user_text(self) -> str:
-        return self.explain("reply")
-
-    def explain(self, action: str) -> str:
-        """What happened to the `action` (reply, like, repost), and what to do."""
-        if self.kind == "unauthorized":
-            return (
-                "Bluesky refused Earshot's app password: an admin needs to check "
-                "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD. Nothing was posted."
-            )
-        if self.kind == "rate_limited":
-            when = (
-                datetime.fromtimestamp(self.retry_at, UTC).strftime("%H:%M UTC")
-                if self.retry_at
-                else "in a few minutes"
-            )
-            return f"Bluesky is rate limiting Earshot; try again at {when}."
-        if self.kind == "not_found":
-            return "Bluesky says the post is gone: there is nothing to answer."
-        if self.kind == "bad_request":
-            return f"Bluesky refused the {action}: {self.detail[:200]}"
-        return (
-            "Bluesky did not answer; nothing was posted for sure. Send again: it never posts twice."
-        )
+class BlueskyError(SocialError):
+    network = "Bluesky"
+    credentials = "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD"
 
 
 @dataclass(frozen=True, slots=True)

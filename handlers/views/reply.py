@@ -22,6 +22,7 @@ from bot.casework.approval import pending_approval, request_approval, send_appro
 from bot.casework.cards import load_reply_target
 from bot.casework.engage import like_post
 from bot.casework.manual import record_manual_answer
+from bot.casework.network_writes import length_limit
 from bot.casework.people import is_approver, person, refusal_to_send
 from bot.casework.reply_flow import ReplyContext, signature
 from bot.casework.sending import (
@@ -145,6 +146,7 @@ def _problems(
         signature=signature(services, user_id),
         earlier=earlier_replies(services, case.post_id),
         network=mention.network.key,
+        limit=length_limit(services, mention),
     )
     if problem is not None:
         return {text_block: problem}
