@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.logging import configure_logging
 from bot.pipeline.worker import Worker
 from bot.sandbox.bluesky_api import BRAND_HANDLE, BRAND_PASSWORD, BlueskyFake
+from bot.sandbox.mastodon_api import MastodonFake
 from bot.sandbox.slack_api import SlackFake
 from bot.sandbox.slack_user import SlackUser
 from bot.sandbox.x_api import XFake
@@ -87,9 +88,13 @@ BLUESKY_SAMPLE = (
     "@earshot.bsky.social ma commande 4711 n'est jamais arrivée 📦 vous pouvez m'aider ?",
 )
 BLUESKY_REPLY = "Bonjour Léa, désolés 🙏 On vérifie la commande 4711 et on revient vers vous ici."
+MASTODON_SAMPLE = ("jonas", "chaos.example", "Jonas", "Hat jemand Erfahrung mit dem neuen Abo? 🤔")
+MASTODON_REPLY = "@jonas@chaos.example Hallo Jonas! Gern: was möchtest du wissen?"
 
 
-def demo_settings(x: XFake, slack: SlackFake, bluesky: BlueskyFake) -> Settings:
+def demo_settings(
+    x: XFake, slack: SlackFake, bluesky: BlueskyFake, mastodon: MastodonFake
+) -> Settings:
     return Settings(
         slack_bot_token="xoxb-sandbox",  # type: ignore[arg-type]
         slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
@@ -107,15 +112,19 @@ def demo_settings(x: XFake, slack: SlackFake, bluesky: BlueskyFake) -> Settings:
         bluesky_app_password=BRAND_PASSWORD,  # type: ignore[arg-type]
         bluesky_service_url=bluesky.base_url,
         bluesky_poll_interval_seconds=2.0,
+        mastodon_base_url=mastodon.base_url,
+        mastodon_access_token=mastodon.token,  # type: ignore[arg-type]
+        mastodon_poll_interval_seconds=2.0,
         port=0,
     )
 
 
 def run_demo(seconds: float = 0) -> int:
     configure_logging("console", level=30)  # warnings only: the cards are the show
-    x, slack, bluesky = XFake().start(), SlackFake().start(), BlueskyFake().start()
+    x, slack = XFake().start(), SlackFake().start()
+    bluesky, mastodon = BlueskyFake().start(), MastodonFake().start()
     client, redis_note = open_demo_redis()
-    services = build_services(demo_settings(x, slack, bluesky), client)
+    services = build_services(demo_settings(x, slack, bluesky, mastodon), client)
     server: Any = create_server(services, host="127.0.0.1", port=0)
     worker = Worker(services)
     threads = [
@@ -127,7 +136,7 @@ def run_demo(seconds: float = 0) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     say(
         f"Earshot demo — sandbox X at {x.base_url}, Bluesky at {bluesky.base_url}, "
-        f"Slack at {slack.base_url}"
+        f"Mastodon at {mastodon.base_url}, Slack at {slack.base_url}"
     )
     say(f"Store: {redis_note}")
     say(f"serve: http://127.0.0.1:{server.effective_port}/healthz  (Ctrl-C stops everything)\n")
@@ -137,7 +146,7 @@ def run_demo(seconds: float = 0) -> int:
         f"http://127.0.0.1:{server.effective_port}/slack/events", SIGNING_SECRET, slack
     )
     try:
-        _show(Sandbox(x, slack, bluesky), services, stop, seconds, colleague, worker)
+        _show(Sandbox(x, slack, bluesky, mastodon), services, stop, seconds, colleague, worker)
     finally:
         worker.stop.set()
         server.close()
@@ -146,6 +155,7 @@ def run_demo(seconds: float = 0) -> int:
         x.stop()
         slack.stop()
         bluesky.stop()
+        mastodon.stop()
         say("\nDemo stopped.")
     return 0
 
@@ -169,6 +179,7 @@ class Sandbox:
     x: XFake
     slack: SlackFake
     bluesky: BlueskyFake
+    mastodon: MastodonFake
 
 
 def _show(
@@ -204,6 +215,10 @@ def _show(
             sandbox.bluesky.add_user(handle, display_name=name)
             sandbox.bluesky.add_post(handle, text)
             say(f"→ Bluesky: @{handle} posted a mention")
+            user, domain, name, text = MASTODON_SAMPLE
+            author = sandbox.mastodon.add_account(user, domain=domain, display_name=name)
+            sandbox.mastodon.add_status(author, text)
+            say(f"→ Mastodon: @{user}@{domain} posted a mention")
             on_bluesky = True
         for message in slack.messages(CHANNEL):
             if message.get("thread_ts"):
@@ -213,9 +228,10 @@ def _show(
                 label = "Card updated" if message["ts"] in seen else "New card"
                 say(f"\n[{label}]\n{rendered}\n" + "─" * 72)
                 seen[message["ts"]] = rendered
-        if not pending and len(seen) == len(SAMPLES) + 1 and not replied:
+        if not pending and len(seen) == len(SAMPLES) + 2 and not replied:
             replied = _colleague_replies(x, slack, colleague, stop)
             _colleague_replies_on_bluesky(sandbox, colleague, stop)
+            _colleague_replies_on_mastodon(sandbox, colleague, stop)
         if replied:
             conversation.step()
         stop.wait(0.2)
@@ -253,6 +269,18 @@ def _colleague_replies_on_bluesky(
         stop.wait(0.05)
     for reply in sandbox.bluesky.records(POST)[:1]:
         say(f"→ Bluesky: @{BRAND_HANDLE} replied to @{handle} ({reply['uri']})")
+
+
+def _colleague_replies_on_mastodon(
+    sandbox: Sandbox, colleague: SlackUser, stop: threading.Event
+) -> None:
+    user, domain, _name, _text = MASTODON_SAMPLE
+    _press_reply(sandbox.slack, colleague, stop, f"{user}@{domain}", MASTODON_REPLY)
+    deadline = time.monotonic() + 10
+    while not sandbox.mastodon.statuses() and time.monotonic() < deadline:
+        stop.wait(0.05)
+    for reply in sandbox.mastodon.statuses()[:1]:
+        say(f"→ Mastodon: @earshot replied to @{user}@{domain} ({reply['url']})")
 
 
 def _colleague_replies(
@@ -341,10 +369,12 @@ class Conversation:
 def _wait_for_checkpoint(services: Any, stop: threading.Event) -> None:
     from bot.pipeline.bluesky_poll import SOURCE as BLUESKY
     from bot.pipeline.ingest import Ingest
+    from bot.pipeline.mastodon_poll import SOURCE as MASTODON
     from bot.pipeline.poll import MENTIONS
 
     ingest = Ingest(services.redis)
-    while not stop.is_set() and None in (ingest.checkpoint(MENTIONS), ingest.checkpoint(BLUESKY)):
+    sources = (MENTIONS, BLUESKY, MASTODON)
+    while not stop.is_set() and None in [ingest.checkpoint(source) for source in sources]:
         stop.wait(0.1)
 
 

@@ -129,7 +129,8 @@ def test_demo_shows_a_follow_up_a_reply_made_on_x_and_a_case_moved_to_dm(
     """After the colleague's reply, the customer answers it on X: the answer goes into the
     case's thread (no sixth card) and the card says Customer replied; the brand then answers in
     X's own app, and the card says Replied on X. Then a case moves to DM and the customer's DM
-    answer shows in its thread, marked private. A Bluesky mention is carded and answered too."""
+    answer shows in its thread, marked private. Mentions on Bluesky and Mastodon are carded
+    and answered too."""
     demo = start_demo([], TEST_REDIS_URL)
     wait_until(lambda: "*DM from @ivan_petrov*" in demo.stdout(), 90, "the customer's DM")
     demo.proc.send_signal(signal.SIGINT)
@@ -147,4 +148,8 @@ def test_demo_shows_a_follow_up_a_reply_made_on_x_and_a_case_moved_to_dm(
     )
     assert "→ Bluesky: @earshot.bsky.social replied to @lea.bsky.social (at://" in output
     assert "@U0ALICE replied on Bluesky: view the reply (https://bsky.app/profile/" in output
+    # And one on Mastodon.
+    assert ":elephant: Mastodon · Open on Mastodon (https://chaos.example/@jonas/" in output
+    assert "→ Mastodon: @earshot replied to @jonas@chaos.example (" in output
+    assert "@U0ALICE replied on Mastodon: view the reply (" in output
     assert "warning" not in output and "error" not in output.lower()
