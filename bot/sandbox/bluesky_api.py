@@ -11,13 +11,10 @@ after login the SDK follows the DID document's PDS endpoint, which is this fake 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler
-from typing import Any, Literal, cast
-from urllib.parse import urlencode, urlsplit
+from typing import Any, Literal
 
 from bot.sandbox.bluesky_auth import (
     ACCESS_SECONDS,
@@ -104,7 +101,6 @@ class BlueskyFake(SandboxServer, PostControl):
         refresh_seconds: float = REFRESH_SECONDS,
         pds_endpoint: str | None = None,
     ) -> None:
-        self._raw_query = threading.local()  # before super(): it builds the handler class
         super().__init__(host, port)
         self._brand_spec = (handle, password, display_name, email)
         self._lifetimes = (access_seconds, refresh_seconds)
@@ -258,24 +254,8 @@ class BlueskyFake(SandboxServer, PostControl):
         return who
 
     def _query(self, request: Request) -> str:
-        """The request's raw query string (noted by the handler below), or a rebuilt one."""
-        raw = getattr(self._raw_query, "query", None)
-        return raw if isinstance(raw, str) else urlencode(request.query)
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        """SandboxServer's handler, noting each request's raw query in the serving thread:
-        Request.query keeps only the last value of a repeated parameter, and XRPC sends
-        arrays as repeats (`reasons=mention&reasons=reply`)."""
-        base = super()._handler_class()
-        serve: Callable[[BaseHTTPRequestHandler], None] = vars(base)["do_GET"]
-        noted = self._raw_query
-
-        def serve_noting_query(handler: BaseHTTPRequestHandler) -> None:
-            noted.query = urlsplit(handler.path).query
-            serve(handler)
-
-        methods = dict.fromkeys(("do_GET", "do_POST", "do_PUT", "do_DELETE"), serve_noting_query)
-        return cast("type[BaseHTTPRequestHandler]", type("XrpcHandler", (base,), methods))
+        """The request's query string as sent (arrays are repeated parameters)."""
+        return request.raw_query
 
     def _method_table(self) -> dict[str, Method]:
         def store() -> BlueskyStore:

@@ -10,13 +10,10 @@ docs beside it. Build the real client against it with
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler
-from typing import Any, Literal, cast
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 from bot.sandbox import mastodon_reads as reads
 from bot.sandbox import mastodon_writes as writes
@@ -71,7 +68,6 @@ class MastodonFake(SandboxServer, WorldControl):
         max_characters: int = 500,
         full_text_search: bool = False,
     ) -> None:
-        self._raw_query = threading.local()  # before super(): it builds the handler class
         super().__init__(host, port)
         self.clock: Callable[[], float] = time.time
         self._spec = (domain, username, token, version, max_characters, full_text_search)
@@ -188,26 +184,8 @@ class MastodonFake(SandboxServer, WorldControl):
         return charges
 
     def _query(self, request: Request) -> str:
-        """The request's raw query string (noted by the handler below)."""
-        raw = getattr(self._raw_query, "query", None)
-        return raw if isinstance(raw, str) else ""
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        """SandboxServer's handler, noting each request's raw query in the serving thread:
-        Request.query keeps only the last value of a repeated parameter, and Rails arrays are
-        repeats (`types[]=mention&types[]=follow`). The Bluesky fake does the same."""
-        base = super()._handler_class()
-        serve: Callable[[BaseHTTPRequestHandler], None] = vars(base)["do_GET"]
-        noted = self._raw_query
-
-        def serve_noting_query(handler: BaseHTTPRequestHandler) -> None:
-            noted.query = urlsplit(handler.path).query
-            serve(handler)
-
-        methods = dict.fromkeys(
-            ("do_GET", "do_POST", "do_PUT", "do_DELETE", "do_PATCH"), serve_noting_query
-        )
-        return cast("type[BaseHTTPRequestHandler]", type("MastodonHandler", (base,), methods))
+        """The request's query string as sent (arrays are repeated parameters)."""
+        return request.raw_query
 
     def _take_status(self) -> None:
         """Count a new status in the author's "statuses" window (RateLimiter#record!)."""

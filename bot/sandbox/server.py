@@ -21,6 +21,9 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    # As sent: `query` keeps one value per name, but XRPC and Rails send arrays as repeats
+    # (`reasons=mention&reasons=reply`, `types[]=mention&types[]=follow`).
+    raw_query: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -224,6 +227,7 @@ class SandboxServer:
                     query={k: v[-1] for k, v in parse_qs(split.query).items()},
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=self.rfile.read(length) if length else b"",
+                    raw_query=split.query,
                 )
                 try:
                     response = server.dispatch(request)
