@@ -19,21 +19,27 @@ URL_LIMIT = 300
 class SpikeSubject:
     """What spiked: the brand's mentions (its @handle, when known) or one /track rule."""
 
-    brand: str | None = None  # our X handle without "@"; None: not known yet
+    brand: str | None = None  # our handle there without "@"; None: not known yet
     rule_number: int | None = None
     rule_text: str | None = None  # the rule's name, else its query
+    network: str | None = None  # "Bluesky", "Mastodon": where the mentions are (None: X)
 
     def alert_phrase(self) -> str:
-        """ "of @acme", "for rule #3 “acme outage”", or "" (the brand's handle unknown)."""
+        """ "of @acme", "of @acme.bsky.social on Bluesky", "for rule #3 “acme outage”", or ""
+        (the brand's handle unknown)."""
         if self.rule_number is not None:
             return f"for {self._rule()}"
-        return f"of @{escape_and_truncate(self.brand, WORD_LIMIT)}" if self.brand else ""
+        where = f" on {self.network}" if self.network else ""
+        if not self.brand:
+            return f"on {self.network}" if self.network else ""
+        return f"of @{escape_and_truncate(self.brand, WORD_LIMIT)}{where}"
 
     def over_phrase(self) -> str:
         if self.rule_number is not None:
             return self._rule()
         brand = f"@{escape_and_truncate(self.brand, WORD_LIMIT)} " if self.brand else ""
-        return f"{brand}mentions"
+        where = f" on {self.network}" if self.network else ""
+        return f"{brand}mentions{where}"
 
     def _rule(self) -> str:
         text = escape_and_truncate(" ".join((self.rule_text or "").split()), RULE_TEXT_LIMIT)

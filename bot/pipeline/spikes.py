@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.spike import SpikeFacts, SpikeSubject, spike_alert, spike_over
 from bot.casework.cards import permalink
+from bot.domain.network import is_post_id
 from bot.domain.spike import (
     THRESHOLDS,
     Baseline,
@@ -36,6 +37,8 @@ from bot.domain.spike import (
 )
 from bot.domain.track_rule import TRACK_PREFIX
 from bot.oncall.paging import page_oncall, post
+from bot.pipeline.bluesky_poll import SOURCE as BLUESKY_SOURCE
+from bot.pipeline.mastodon_poll import SOURCE as MASTODON_SOURCE
 from bot.services import Services
 from bot.store import keys
 from bot.store.oncall import OncallStore
@@ -194,6 +197,8 @@ class SpikeWatch:
         me = self.services.x.known_me()  # never waits for X: the poller resolved it already
         brand = (me.username,) if me else ()
         default = self.services.settings.slack_mentions_channel or ""
+        if scope.startswith((BLUESKY_SOURCE, MASTODON_SOURCE)):  # another network's mentions
+            return self._network_target(scope, default)
         if not scope.startswith(TRACK_PREFIX):
             return Target(default, SpikeSubject(brand=me.username if me else None), brand)
         rule = TrackStore(self.services.redis).get(scope.removeprefix(TRACK_PREFIX))
@@ -202,6 +207,15 @@ class SpikeWatch:
         subject = SpikeSubject(rule_number=rule.number, rule_text=rule.name or rule.query)
         hidden = (*brand, rule.query, rule.name or "")
         return Target(rule.channel or default, subject, hidden)
+
+    def _network_target(self, scope: str, default: str) -> Target:
+        settings = self.services.settings
+        if scope == BLUESKY_SOURCE:
+            handle = settings.bluesky_handle
+            return Target(default, SpikeSubject(brand=handle, network="Bluesky"), (handle or "",))
+        source = self.services.mastodon
+        handle = str(source.me().get("username")) if source and source.known() else None
+        return Target(default, SpikeSubject(brand=handle, network="Mastodon"), (handle or "",))
 
     def _render(
         self, scope: str, state: StormState, target: Target, count: int, base: Baseline, now: float
@@ -215,12 +229,15 @@ class SpikeWatch:
         return spike_alert(facts)
 
     def _sample_link(self, post_id: str) -> str | None:
-        """The post's card in Slack when it has one, else the post on X."""
-        if not post_id.isdigit():
+        """The post's card in Slack when it has one, else the post itself (X ids only: a
+        post elsewhere is linked once carded)."""
+        if not is_post_id(post_id):
             return None
         found = self.services.cases.get(post_id)
         link = permalink(self.services.slack, found[0].channel, found[0].ts) if found else None
-        return link or f"https://x.com/i/web/status/{post_id}"
+        if link or not post_id.isdigit():
+            return link or (found[1].url if found else None)
+        return f"https://x.com/i/web/status/{post_id}"
 
 
 def _log_change(

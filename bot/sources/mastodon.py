@@ -68,6 +68,10 @@ class MastodonSource:
     def handle(self) -> str:
         return str(self.me()["acct"]) if self._me else self.base_url
 
+    def known(self) -> bool:
+        """Has the account been looked up already (so `me()` makes no call)?"""
+        return self._me is not None
+
     def me(self) -> dict[str, Any]:
         """The brand's account (verify_credentials, once per process)."""
         with self._lock:

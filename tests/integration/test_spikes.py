@@ -290,3 +290,15 @@ def test_a_post_recorded_twice_counts_once(office: Office) -> None:
     assert store.word_scores(SCOPE, BURST_AT + 2 * MIN) == [("broken", 30.0), ("checkout", 30.0)]
     assert store.active_scopes(BURST_AT + 2 * MIN) == [SCOPE]
     assert store.active_scopes(BURST_AT + 4 * HOUR) == []
+
+
+def test_a_flood_on_bluesky_is_alerted_as_one_and_says_where(office: Office) -> None:
+    """Bluesky's mentions are a scope of their own: a burst there alerts, and the alert says
+    the mentions are on Bluesky (not the X handle's)."""
+    posts = Posts(SpikeCounter(office.services.redis), "bluesky:mentions")
+    posts.record([BURST_AT - HOUR], BURST_AT - HOUR, "hello")  # its first poll, a day ago
+    burst(posts)
+    [notice] = SpikeWatch(office.services).check(BURST_AT + 5 * MIN)
+    [alert] = spike_texts(office)
+    assert re.match(r"Spike: 14\d mentions on Bluesky in 15 min", alert), alert
+    assert "@earshot_co" not in alert and notice.channel == MENTIONS_CHANNEL

@@ -279,3 +279,10 @@ def test_the_alert_stays_within_block_kit_limits_and_escapes_user_text() -> None
     assert "<https://ok.example/2|1>" in text  # the only usable sample
     over_text, over_blocks = spike_over(subject, 3, 1.0, 10**9, WED_10_UTC)
     assert over_text.startswith("Spike over") and len(over_blocks[0]["text"]["text"]) <= 3000
+
+
+def test_a_subject_on_another_network_says_which() -> None:
+    on_bluesky = SpikeSubject(brand="earshot.bsky.social", network="Bluesky")
+    assert on_bluesky.alert_phrase() == "of @earshot.bsky.social on Bluesky"
+    assert on_bluesky.over_phrase() == "@earshot.bsky.social mentions on Bluesky"
+    assert SpikeSubject(network="Mastodon").alert_phrase() == "on Mastodon"
