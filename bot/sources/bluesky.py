@@ -100,6 +100,8 @@ class BlueskySource:
         uri = f"at://{own}/{POST_COLLECTION}/{rkey}"
         if self.exists(uri):
             return bluesky_post_id(uri)  # an earlier try (or Send) already posted it
+        if not self.exists(bluesky_uri(mention.post_id)):  # Bluesky would take a reply to
+            raise BlueskyError("not_found", "the post was deleted")  # a deleted post
         parent = models.ComAtprotoRepoStrongRef.Main(
             uri=bluesky_uri(mention.post_id), cid=mention.cid or ""
         )

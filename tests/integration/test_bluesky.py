@@ -280,3 +280,18 @@ def test_like_and_repost_make_records_on_bluesky_and_undo_deletes_them(
     assert bluesky.records("app.bsky.feed.like") == []
     assert bluesky.records("app.bsky.feed.repost") == []
     assert "liked by" not in str(cards(slack_fake)[0]["blocks"])
+
+
+def test_a_post_deleted_before_the_reply_says_so_and_marks_the_case(
+    bsky: Services, bluesky: BlueskyFake
+) -> None:
+    """Bluesky itself would take a reply to a deleted post (it does not check the parent):
+    the source looks first, nothing is posted, the case says the author deleted it."""
+    post_id = carded(bsky, bluesky, "@earshot.bsky.social never mind")
+    found = CaseStore(bsky.redis).get(post_id)
+    assert found is not None
+    bluesky.delete_post(post_id.removeprefix("bsky:"))
+    outcome = send_reply(bsky, found[0], found[1], "Hi Dana!", ALICE)
+    assert not outcome.sent and "gone" in outcome.message
+    case = CaseStore(bsky.redis).get(post_id)
+    assert case is not None and case[0].status.value == "deleted"

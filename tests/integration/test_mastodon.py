@@ -212,3 +212,17 @@ def test_a_wrong_token_is_named_in_health_and_in_earshot_check(
     lines = find_problems(settings)
     assert [line.split(":")[0] for line in lines] == ["MASTODON_ACCESS_TOKEN"]
     assert "not-the-token" not in str(lines) + str(logs) + str(problems)
+
+
+def test_a_status_deleted_before_the_reply_says_so_and_marks_the_case(
+    toot: Services, mastodon: MastodonFake
+) -> None:
+    """Mastodon answers 404: the person is told, the case says the author deleted it."""
+    post_id = carded(toot, mastodon, "never mind")
+    found = CaseStore(toot.redis).get(post_id)
+    assert found is not None
+    mastodon.delete_status(post_id.removeprefix("mstdn:"))
+    outcome = send_reply(toot, found[0], found[1], "@dana@remote.example hi!", ALICE)
+    assert not outcome.sent and "gone" in outcome.message
+    case = CaseStore(toot.redis).get(post_id)
+    assert case is not None and case[0].status.value == "deleted"
