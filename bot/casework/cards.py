@@ -84,6 +84,11 @@ def show_case(
     slack.chat_update(
         channel=case.channel, ts=case.ts, text=card_fallback_text(mention), blocks=blocks
     )
+    if case.group_ts:  # it left a group for its own card: the group's line shows its status
+        try:
+            show_group(client, slack, tier, case.channel, case.group_ts)
+        except (SlackApiError, OSError, LockError) as error:
+            log.info("group_line_update_failed", post_id=case.post_id, error=repr(error)[:120])
 
 
 def own_card(client: redis.Redis, slack: WebClient, tier: str, case: Case) -> Case:

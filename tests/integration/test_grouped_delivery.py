@@ -192,6 +192,11 @@ def test_thread_gives_a_grouped_case_its_own_card_once(
     assert "Moved to" in entry_text(group, ids[1])
     told = ephemerals_for(slack_fake, "U0ALICE")
     assert len(told) == 2 and all("its own card" in t for t in told)
+    bolt.block_action("claim", ids[1], message_ts=own["ts"])  # on its own card now
+    [own] = singles(slack_fake)
+    [group] = groups(slack_fake)
+    assert "claimed by <@U0ALICE>" in str(own["blocks"])
+    assert "claimed by <@U0ALICE>" in entry_text(group, ids[1])  # the group's line follows
 
 
 def test_thread_on_an_unknown_case_says_so(
