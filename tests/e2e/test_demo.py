@@ -133,6 +133,7 @@ def test_demo_shows_a_follow_up_a_reply_made_on_x_and_a_case_moved_to_dm(
     and answered too."""
     demo = start_demo([], TEST_REDIS_URL)
     wait_until(lambda: "*DM from @ivan_petrov*" in demo.stdout(), 90, "the customer's DM")
+    wait_until(lambda: "replied on Mastodon" in demo.stdout(), 30, "the Mastodon reply's note")
     demo.proc.send_signal(signal.SIGINT)
     assert demo.proc.wait(timeout=20) == 0, demo.stderr()
     output = demo.stdout()
