@@ -10,7 +10,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.approval import approval_blocks, final_blocks, final_text, handled_text
-from bot.casework.cards import case_thread, post_message
+from bot.casework.cards import case_thread, channel_pace, post_message
 from bot.casework.people import person
 from bot.casework.sending import ALREADY_ANSWERED, SendOutcome, send_reply
 from bot.domain.case import Case
@@ -43,8 +43,9 @@ def request_approval(
         return
     case = threaded
     try:
-        posted = post_message(  # waits out a 429: a draft in a busy channel arrives late
+        posted = post_message(  # takes its turn: a draft in a busy channel arrives late
             services.slack,
+            pace=channel_pace(services),
             channel=case.channel,
             thread_ts=case.ts,
             text=f"Draft reply by <@{drafter.id}>",

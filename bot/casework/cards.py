@@ -19,6 +19,7 @@ from bot.casework.groups import show_group
 from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.domain.network import is_post_id
+from bot.pipeline.pacing import ChannelPacer
 from bot.services import Services
 from bot.store import keys
 from bot.store.cases import CaseStore
@@ -31,6 +32,7 @@ log = structlog.get_logger()
 RATE_LIMIT_TRIES = 4
 MAX_RATE_LIMIT_WAIT = 10.0
 HISTORY_PAGES = 10  # how far back a message in doubt is looked for
+Pace = Callable[[str], None]  # waits for a channel's next slot
 OWN_CARD_INTENT_SECONDS = 7 * 24 * 3600
 
 
@@ -91,7 +93,9 @@ def show_case(
             log.info("group_line_update_failed", post_id=case.post_id, error=repr(error)[:120])
 
 
-def own_card(client: redis.Redis, slack: WebClient, tier: str, case: Case) -> Case:
+def own_card(
+    client: redis.Redis, slack: WebClient, tier: str, case: Case, pace: Pace | None = None
+) -> Case:
     """The case with a card of its own: a case shown in a group message gets one (posted once,
     even across a crash or two workers at once) before anything goes into its thread, which
     must be its own. Raises what Slack or Redis said."""
@@ -105,7 +109,7 @@ def own_card(client: redis.Redis, slack: WebClient, tier: str, case: Case) -> Ca
         case, mention = found
         if not case.grouped:
             return case  # someone else gave it one meanwhile
-        ts = _post_own_card(client, slack, tier, case, mention)
+        ts = _post_own_card(client, slack, tier, case, mention, pace)
         link = permalink(slack, case.channel, ts)
         store.record_own_card(case.post_id, case.channel, ts, link)
     try:
@@ -116,7 +120,12 @@ def own_card(client: redis.Redis, slack: WebClient, tier: str, case: Case) -> Ca
 
 
 def _post_own_card(
-    client: redis.Redis, slack: WebClient, tier: str, case: Case, mention: Mention
+    client: redis.Redis,
+    slack: WebClient,
+    tier: str,
+    case: Case,
+    mention: Mention,
+    pace: Pace | None,
 ) -> str:
     intent_key = keys.own_card_intent(case.post_id)
     since = client.hget(intent_key, "at")
@@ -129,6 +138,7 @@ def _post_own_card(
     single = replace(case, group_ts=None)
     posted = post_message(
         slack,
+        pace=pace,
         channel=case.channel,
         text=card_fallback_text(mention),
         blocks=render_card(mention, single, tier, revoked_rights(client)),
@@ -185,11 +195,17 @@ def permalink(slack: WebClient, channel: str, ts: str) -> str | None:
     return str(link) if link else None
 
 
+def channel_pace(services: Services) -> Pace:
+    """The per-channel slot card delivery uses: a note waits for it like a card does."""
+    return ChannelPacer(services.redis, services.settings.slack_channel_interval_ms).wait_for_slot
+
+
 def case_thread(services: Services, case: Case) -> Case | None:
     """The case with a thread of its own (a grouped case gets its own card first); None when
     Slack or Redis would not let that happen now (logged)."""
     try:
-        return own_card(services.redis, services.slack, services.settings.x_access_tier, case)
+        tier = services.settings.x_access_tier
+        return own_card(services.redis, services.slack, tier, case, channel_pace(services))
     except (SlackApiError, OSError, LockError) as error:
         log.warning("own_card_failed", post_id=case.post_id, error=repr(error)[:200])
         return None
@@ -204,15 +220,25 @@ def say_in_thread(services: Services, case: Case, text: str) -> None:
         who = f"@{found[1].author.username}" if found else case.post_id
         text = f"About {escape_mrkdwn(who)}'s post: {text}"
     try:
-        post_message(services.slack, channel=case.channel, thread_ts=case.ts, text=text)
+        post_message(
+            services.slack,
+            pace=channel_pace(services),
+            channel=case.channel,
+            thread_ts=case.ts,
+            text=text,
+        )
     except (SlackApiError, OSError) as error:
         log.warning("thread_message_failed", post_id=case.post_id, error=repr(error))
 
 
-def post_message(slack: WebClient, **message: Any) -> Any:
+def post_message(slack: WebClient, *, pace: Pace | None = None, **message: Any) -> Any:
     """chat.postMessage that waits out Slack's 429s (Retry-After, a few times, briefly): a
-    note in a busy channel's thread arrives late rather than not at all."""
+    note in a busy channel's thread arrives late rather than not at all. `pace`: wait for the
+    channel's slot first, shared with card delivery (bot/pipeline/pacing.py), so a note in a
+    flood takes its turn rather than a 429."""
     for attempt in range(RATE_LIMIT_TRIES):
+        if pace is not None:
+            pace(str(message.get("channel", "")))
         try:
             return slack.chat_postMessage(unfurl_links=False, **message)
         except SlackApiError as error:

@@ -11,7 +11,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.text import escape_mrkdwn, slack_time
-from bot.casework.cards import case_thread, post_message, refresh_card
+from bot.casework.cards import case_thread, channel_pace, post_message, refresh_card
 from bot.casework.sending import SendOutcome, send_reply, stop_sla_clock
 from bot.domain.case import Case, CaseStatus
 from bot.domain.mention import Mention
@@ -112,7 +112,12 @@ def say_dm_in_thread(
     case = threaded
     try:
         posted = post_message(
-            services.slack, channel=case.channel, thread_ts=case.ts, text=text, blocks=blocks
+            services.slack,
+            pace=channel_pace(services),
+            channel=case.channel,
+            thread_ts=case.ts,
+            text=text,
+            blocks=blocks,
         )
     except (SlackApiError, OSError) as error:
         log.warning("dm_thread_message_failed", post_id=case.post_id, error=repr(error)[:120])

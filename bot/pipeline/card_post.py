@@ -197,7 +197,7 @@ class CardPoster:
     def own_card(self, case: Case) -> Case:
         """The case with its own card, so its thread is its own (a grouped case gets one)."""
         try:
-            return own_card(self.client, self.slack, self.tier, case)
+            return own_card(self.client, self.slack, self.tier, case, self.pacer.wait_for_slot)
         except (SlackApiError, OSError, LockError) as error:
             raise DeliveryPostponed(f"could not give the case its own card: {error!r}") from None
 
