@@ -149,16 +149,7 @@ class Settings(BaseSettings):
     def _network_problems(self) -> list[str]:
         """X's credentials, unless X is left out entirely beside another network; Bluesky's
         when half of them are set."""
-        x_untouched = not any(
-            _present(v)
-            for v in (
-                self.x_bearer_token,
-                self.x_api_key,
-                self.x_api_secret,
-                self.x_access_token,
-                self.x_access_token_secret,
-            )
-        )
+        x_untouched = not any(_present(value) for _name, value in self._x_credentials())
         other_network = self.bluesky_configured or self.mastodon_configured
         found = [] if other_network and x_untouched else self._x_problems()
         if bool(self.bluesky_handle) != _present(self.bluesky_app_password):
@@ -212,16 +203,19 @@ class Settings(BaseSettings):
         found += _channel_problem("SLACK_DM_CHANNEL", self.slack_dm_channel, required=False)
         return found
 
+    def _x_credentials(self) -> tuple[tuple[str, SecretStr | None], ...]:
+        return (
+            ("X_BEARER_TOKEN", self.x_bearer_token),
+            ("X_API_KEY", self.x_api_key),
+            ("X_API_SECRET", self.x_api_secret),
+            ("X_ACCESS_TOKEN", self.x_access_token),
+            ("X_ACCESS_TOKEN_SECRET", self.x_access_token_secret),
+        )
+
     def _x_problems(self) -> list[str]:
         return [
             f"{name} is not set: copy it from the X developer portal (your app > Keys and tokens)"
-            for name, value in (
-                ("X_BEARER_TOKEN", self.x_bearer_token),
-                ("X_API_KEY", self.x_api_key),
-                ("X_API_SECRET", self.x_api_secret),
-                ("X_ACCESS_TOKEN", self.x_access_token),
-                ("X_ACCESS_TOKEN_SECRET", self.x_access_token_secret),
-            )
+            for name, value in self._x_credentials()
             if not _present(value)
         ]
 

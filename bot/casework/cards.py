@@ -130,7 +130,7 @@ def _post_own_card(
     intent_key = keys.own_card_intent(case.post_id)
     since = client.hget(intent_key, "at")
     if since is not None:  # an earlier try may have posted it: look before posting again
-        found = find_message(slack, case.channel, float(since), None, _card_of(case.post_id))
+        found = find_message(slack, case.channel, float(since), None, card_of(case.post_id))
         if found is not None:
             return found[0]
     client.hset(intent_key, "at", f"{time.time():.3f}")
@@ -148,7 +148,8 @@ def _post_own_card(
     return str(posted["ts"])
 
 
-def _card_of(post_id: str) -> Callable[[dict[str, Any]], bool]:
+def card_of(post_id: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the metadata of the post's own card (find_message)."""
     return lambda payload: str(payload.get("post_id")) == post_id
 
 

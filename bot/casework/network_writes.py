@@ -17,6 +17,7 @@ import random
 import time
 from typing import Protocol
 
+from bot.casework.cards import load_reply_target
 from bot.domain.mastodon_text import DEFAULT_MAX_CHARACTERS
 from bot.domain.mention import Mention
 from bot.domain.network import (
@@ -33,7 +34,6 @@ from bot.sources.bluesky import LIKE, REPOST, BlueskyError, BlueskySource
 from bot.sources.mastodon import MastodonCallError, MastodonSource
 from bot.sources.social_error import SocialError
 from bot.store import keys
-from bot.store.conversations import Conversations
 
 RKEY_SECONDS = 30 * 24 * 3600  # as long as the draft's send record
 
@@ -160,8 +160,5 @@ def length_limit(services: Services, mention: Mention) -> int:
 
 def stored_mention(services: Services, post_id: str) -> Mention | None:
     """The post as stored: a case's own, or a follow-up threaded into one."""
-    found = services.cases.get(post_id)
-    if found is not None:
-        return found[1]
-    followup = Conversations(services.redis).followup(post_id)
-    return followup.mention if followup is not None else None
+    found = load_reply_target(services, post_id)
+    return found[1] if found is not None else None

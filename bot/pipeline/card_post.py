@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.card import card_fallback_text, card_metadata, render_card
-from bot.casework.cards import find_message, own_card
+from bot.casework.cards import card_of, find_message, own_card
 from bot.domain.case import Case
 from bot.domain.mention import Mention
 from bot.domain.slack_refusal import Refusal, classify
@@ -179,7 +179,7 @@ class CardPoster:
     ) -> str | None:
         """Look for our message in the channel's recent history, or in the thread it went to
         (only for in-doubt items)."""
-        found = self.find(channel, since, thread_ts, lambda p: str(p.get("post_id")) == post_id)
+        found = self.find(channel, since, thread_ts, card_of(post_id))
         return found[0] if found is not None else None
 
     def find(

@@ -150,16 +150,10 @@ class Deliverer(GroupDelivery):
             self.metrics.incr("malformed_items")
             self.failures.bury(entry_id, fields, f"malformed: {error!r}"[:300])
             return
-        if self.delivered(mention.post_id):
-            self.ack(entry_id)  # delivered before; the ack was what got lost
-            return
-        lock = ItemLock(self.client, mention.post_id, self.config.consumer, LOCK_TTL_MS)
-        if not lock.take():
-            return  # a live worker is on it
+        lock = self.lock_undelivered(entry_id, mention.post_id)
+        if lock is None:
+            return  # delivered already, or a live worker is on it
         try:
-            if self.delivered(mention.post_id):
-                self.ack(entry_id)  # recorded by the previous holder while we took the lock
-                return
             self._deliver_locked(entry_id, mention, lock)
         except AwaitingCase as waiting:
             log.info("followup_waits_for_case", post_id=mention.post_id, reason=str(waiting))

@@ -86,6 +86,26 @@ class GroupDelivery(InboxReader):
     def commit_all(self, items: Sequence[tuple[str, str, ItemLock]], queue: Queue) -> None:
         raise NotImplementedError
 
+    def lock_undelivered(self, entry_id: str, post_id: str) -> ItemLock | None:
+        """The post's delivery lock, taken, while the post still needs delivering; None when
+        it is delivered already (its entry is acked then: the ack was what got lost, or the
+        worker before us recorded it while we took the lock) or a live worker holds it."""
+        if self.delivered(post_id):
+            self.ack(entry_id)
+            return None
+        lock = ItemLock(self.client, post_id, self.config.consumer, LOCK_TTL_MS)
+        if not lock.take():
+            return None
+        try:
+            if self.delivered(post_id):
+                self.ack(entry_id)
+                lock.release()
+                return None
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
     def deliver_next(self, waiting: list[Entry]) -> int:
         """Behind a backlog in one channel, several new posts in one group message."""
         picked = self.picker.take(waiting)
@@ -142,17 +162,10 @@ class GroupDelivery(InboxReader):
         entry_id = entry[0]
         if not self.failures.due(entry_id):
             return None
-        if self.delivered(mention.post_id):
-            self.ack(entry_id)
-            return None
-        lock = ItemLock(self.client, mention.post_id, self.config.consumer, LOCK_TTL_MS)
-        if not lock.take():
+        lock = self.lock_undelivered(entry_id, mention.post_id)
+        if lock is None:
             return None
         try:
-            if self.delivered(mention.post_id):
-                self.ack(entry_id)
-                lock.release()
-                return None
             in_doubt = bool(self.client.exists(keys.intent(mention.post_id)))
             if in_doubt or self.goes_alone(mention):
                 lock.release()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from mastodon import (
@@ -34,7 +34,6 @@ from bot.sources.social_error import Kind, SocialError
 log = structlog.get_logger()
 
 PAGE_LIMIT = 80  # the most Mastodon returns per page (since 4.1)
-Visibility = Literal["public", "unlisted", "private", "direct"]
 
 
 class MastodonCallError(SocialError):
@@ -63,10 +62,6 @@ class MastodonSource:
         self._lock = threading.Lock()
         self._me: dict[str, Any] | None = None
         self._limits: Limits | None = None
-
-    @property
-    def handle(self) -> str:
-        return str(self.me()["acct"]) if self._me else self.base_url
 
     def known(self) -> bool:
         """Has the account been looked up already (so `me()` makes no call)?"""
