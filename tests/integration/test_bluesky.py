@@ -28,6 +28,7 @@ from bot.store import keys
 from bot.store.cases import CaseStore
 from tests.conftest import sandbox_settings
 from tests.integration.pipeline_helpers import drain
+from tests.integration.test_quiet_joins import buttons
 from tests.integration.test_track_poll import cards, meta_text, routed_deliverer
 
 ALICE = Person("U0ALICE", "alice", "Alice Example", "T1")
@@ -97,12 +98,7 @@ def test_a_bluesky_mention_becomes_a_card_that_names_bluesky_and_offers_what_wor
     assert (
         ":butterfly: Bluesky" in meta and "https://bsky.app/profile/dana.bsky.social/post/" in meta
     )
-    actions = [
-        e["action_id"]
-        for b in card["blocks"]  # type: ignore[attr-defined]
-        if b["type"] == "actions"
-        for e in b["elements"]
-    ]
+    actions = buttons(slack_fake, str(card["ts"]))
     assert actions == ["reply", "claim", "escalate", "like", "repost", "resolve", "mute_author"]
     found = CaseStore(bsky.redis).get(post_id)
     assert found is not None and found[1].author.username == "dana.bsky.social"

@@ -28,6 +28,7 @@ from bot.store import keys
 from bot.store.cases import CaseStore
 from tests.conftest import sandbox_settings
 from tests.integration.pipeline_helpers import drain
+from tests.integration.test_quiet_joins import buttons
 from tests.integration.test_track_poll import cards, meta_text, routed_deliverer
 
 ALICE = Person("U0ALICE", "alice", "Alice Example", "T1")
@@ -100,12 +101,7 @@ def test_a_mention_becomes_a_card_that_names_mastodon_with_its_text_not_its_html
     assert "my order &amp; my refund, anyone?" in shown and "<span" not in shown
     found = CaseStore(toot.redis).get(post_id)
     assert found is not None and found[1].author.username == "dana@remote.example"
-    actions = [
-        e["action_id"]
-        for b in card["blocks"]  # type: ignore[attr-defined]
-        if b["type"] == "actions"
-        for e in b["elements"]
-    ]
+    actions = buttons(slack_fake, str(card["ts"]))
     assert actions == ["reply", "claim", "escalate", "like", "repost", "resolve", "mute_author"]
 
 
